@@ -1,0 +1,1 @@
+//! spoke-bandwidth: a GraphQL API server giving Spoke organizations a Bandwidth.com integration.
