@@ -1,1 +1,27 @@
+//! Schema migrations for spoke-bandwidth, shared by SQLite and PostgreSQL.
+//!
+//! Identifiers stay local to each migration; nothing here imports the application's entities.
 
+pub use sea_orm_migration::prelude::*;
+
+mod m20261130_000001_create_organizations;
+mod m20261130_000002_create_users_tokens_memberships;
+mod m20261130_000003_create_bandwidth_accounts;
+
+/// Applies this project's migrations, recorded in its own table so it can share a database with Spoke.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261130_000001_create_organizations::Migration),
+            Box::new(m20261130_000002_create_users_tokens_memberships::Migration),
+            Box::new(m20261130_000003_create_bandwidth_accounts::Migration),
+        ]
+    }
+
+    fn migration_table_name() -> DynIden {
+        "bandwidth_migrations".into_iden()
+    }
+}

@@ -1,0 +1,104 @@
+//! The commands of SPEC §1.1. Scriptable ones print only their result on stdout.
+
+use anyhow::Context;
+
+use crate::config::{Cli, Command, OrgCommand, RoleArg, Settings, TokenCommand};
+use crate::services::access::{self, Role};
+use crate::startup::{self, Application};
+use crate::store;
+
+/// Runs one command to completion.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve {
+            settings,
+            no_migrate,
+        } => {
+            init_tracing(&settings.rust_log);
+            let app = Application::build(settings, !no_migrate).await?;
+            app.run_until_stopped(startup::shutdown_signal()).await
+        }
+        Command::Migrate { settings } => {
+            init_tracing(&settings.rust_log);
+            let db = open(&settings).await?;
+            store::migrate(&db)
+                .await
+                .context("cannot apply the database migrations")?;
+            eprintln!("migrations applied");
+            Ok(())
+        }
+        Command::Org {
+            command: OrgCommand::Create { settings, name },
+        } => {
+            let db = open_migrated(&settings).await?;
+            let id = access::create_organization(&db, &name)
+                .await
+                .map_err(describe)?;
+            println!("{id}");
+            Ok(())
+        }
+        Command::Token {
+            command:
+                TokenCommand::Create {
+                    settings,
+                    org,
+                    role,
+                    superadmin,
+                },
+        } => {
+            let db = open_migrated(&settings).await?;
+            let token = match (superadmin, org, role) {
+                (true, _, _) => access::create_superadmin_token(&db).await,
+                (false, Some(org), Some(role)) => {
+                    let role = match role {
+                        RoleArg::Owner => Role::Owner,
+                        RoleArg::Admin => Role::Admin,
+                        RoleArg::Texter => Role::Texter,
+                    };
+                    access::create_member_token(&db, org, role).await
+                }
+                _ => anyhow::bail!("give --org ID --role ROLE, or --superadmin"),
+            }
+            .map_err(describe)?;
+            println!("{token}");
+            Ok(())
+        }
+    }
+}
+
+async fn open(settings: &Settings) -> anyhow::Result<sea_orm::DatabaseConnection> {
+    store::connect(&settings.database_url)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot open the database at {}",
+                startup::redact_url(&settings.database_url)
+            )
+        })
+}
+
+async fn open_migrated(settings: &Settings) -> anyhow::Result<sea_orm::DatabaseConnection> {
+    let db = open(settings).await?;
+    store::migrate(&db)
+        .await
+        .context("cannot apply the database migrations")?;
+    Ok(db)
+}
+
+fn describe(e: crate::error::AppError) -> anyhow::Error {
+    match e {
+        crate::error::AppError::Db(db) => anyhow::Error::new(db).context("database error"),
+        crate::error::AppError::Internal(inner) => inner,
+        other => anyhow::anyhow!("{other}"),
+    }
+}
+
+/// Logs to stderr, filtered by `RUST_LOG`.
+pub fn init_tracing(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

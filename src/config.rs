@@ -1,0 +1,220 @@
+//! Command line and environment: every setting of SPEC §1.2, read by clap from the environment or its `--flag`.
+//!
+//! Owns no behaviour beyond parsing and the start-up checks of `serve`.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::str::FromStr;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// A string that must never be printed: `Debug` and `Display` show `***`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The secret itself, for the few places that must use it (HMAC, KDF, HTTP Basic).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl FromStr for Secret {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self(s.to_owned()))
+    }
+}
+
+/// The one service vendor this server implements.
+pub const SUPPORTED_SERVICES: &[&str] = &["bandwidth"];
+
+/// `spoke-bandwidth`: the Bandwidth.com integration server for Spoke.
+#[derive(Debug, Parser)]
+#[command(name = "spoke-bandwidth", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands of SPEC §1.1.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server (applies pending migrations first unless --no-migrate).
+    Serve {
+        #[command(flatten)]
+        settings: Settings,
+        /// Do not apply pending migrations at start.
+        #[arg(long)]
+        no_migrate: bool,
+    },
+    /// Apply pending migrations and exit.
+    Migrate {
+        #[command(flatten)]
+        settings: Settings,
+    },
+    /// Manage organizations.
+    Org {
+        #[command(subcommand)]
+        command: OrgCommand,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+/// `org …` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// Create an organization; prints its id alone on stdout.
+    Create {
+        #[command(flatten)]
+        settings: Settings,
+        /// The organization's name.
+        #[arg(long)]
+        name: String,
+    },
+}
+
+/// `token …` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token; prints it alone on stdout (it is shown once and stored only as a hash).
+    Create {
+        #[command(flatten)]
+        settings: Settings,
+        /// The organization the token's user belongs to.
+        #[arg(long, required_unless_present = "superadmin", requires = "role")]
+        org: Option<i32>,
+        /// The role in that organization.
+        #[arg(long, value_enum, requires = "org")]
+        role: Option<RoleArg>,
+        /// A token that spans every organization.
+        #[arg(long, conflicts_with_all = ["org", "role"])]
+        superadmin: bool,
+    },
+}
+
+/// Roles as typed on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RoleArg {
+    Owner,
+    Admin,
+    Texter,
+}
+
+/// Settings shared by every command (SPEC §1.2); each reads its environment variable or its flag.
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    /// SQLite (embedded default) or postgres:// URL.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://spoke-bandwidth.db?mode=rwc"
+    )]
+    pub database_url: String,
+    /// Where `serve` listens.
+    #[arg(long, env = "LISTEN_ADDR", default_value = "127.0.0.1:3000")]
+    pub listen_addr: SocketAddr,
+    /// The public URL Bandwidth reaches; callback URLs and passwords derive from it.
+    #[arg(long, env = "BASE_URL", default_value = "http://127.0.0.1:3000")]
+    pub base_url: String,
+    /// Key for callback passwords (Spoke-compatible) and, unless ENCRYPTION_KEY is set, secrets at rest.
+    #[arg(long, env = "SESSION_SECRET", hide_env_values = true)]
+    pub session_secret: Option<Secret>,
+    /// 32-byte base64 key for secrets at rest; default: HKDF-SHA256 of SESSION_SECRET.
+    #[arg(long, env = "ENCRYPTION_KEY", hide_env_values = true)]
+    pub encryption_key: Option<Secret>,
+    /// The service vendor; only `bandwidth` is supported.
+    #[arg(long, env = "DEFAULT_SERVICE", default_value = "bandwidth")]
+    pub default_service: String,
+    /// Ordered, comma-separated service managers; an organization may override it.
+    #[arg(
+        long,
+        env = "SERVICE_MANAGERS",
+        default_value = "sticky-sender,numpicker-basic"
+    )]
+    pub service_managers: String,
+    /// Bandwidth Dashboard (numbers/account) API base URL.
+    #[arg(
+        long,
+        env = "BANDWIDTH_DASHBOARD_URL",
+        default_value = "https://dashboard.bandwidth.com/api"
+    )]
+    pub bandwidth_dashboard_url: String,
+    /// Bandwidth Messaging API base URL.
+    #[arg(
+        long,
+        env = "BANDWIDTH_MESSAGING_URL",
+        default_value = "https://messaging.bandwidth.com/api/v2"
+    )]
+    pub bandwidth_messaging_url: String,
+    /// Log filter (tracing's EnvFilter syntax).
+    #[arg(long = "log", env = "RUST_LOG", default_value = "info")]
+    pub rust_log: String,
+}
+
+/// Why `serve` refuses to start: each reads as one line an operator can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error(
+        "SESSION_SECRET is not set: serve needs it to derive callback passwords and encrypt secrets; set it to a long random string (e.g. `openssl rand -base64 32`)"
+    )]
+    MissingSessionSecret,
+    #[error("DEFAULT_SERVICE={0:?} is not supported; supported: {list}", list = SUPPORTED_SERVICES.join(", "))]
+    UnsupportedService(String),
+    #[error("ENCRYPTION_KEY must be 32 bytes encoded as base64 (e.g. `openssl rand -base64 32`)")]
+    BadEncryptionKey,
+}
+
+impl Settings {
+    /// Settings with every default and the given database URL and session secret (for tests and `demo`).
+    pub fn for_database(database_url: impl Into<String>, session_secret: Option<&str>) -> Self {
+        #[derive(Parser)]
+        struct Only {
+            #[command(flatten)]
+            settings: Settings,
+        }
+        let mut settings = Only::parse_from(["spoke-bandwidth"]).settings;
+        settings.database_url = database_url.into();
+        settings.session_secret = session_secret.map(Secret::new);
+        settings
+    }
+
+    /// The checks `serve` makes before it starts; returns the session secret it requires.
+    pub fn check_for_serve(&self) -> Result<&Secret, ConfigError> {
+        if !SUPPORTED_SERVICES.contains(&self.default_service.as_str()) {
+            return Err(ConfigError::UnsupportedService(
+                self.default_service.clone(),
+            ));
+        }
+        match &self.session_secret {
+            Some(secret) if !secret.expose().is_empty() => Ok(secret),
+            _ => Err(ConfigError::MissingSessionSecret),
+        }
+    }
+
+    /// `BASE_URL` without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        self.base_url.trim_end_matches('/')
+    }
+}

@@ -1,0 +1,8 @@
+//! The domain: plain async functions over the store and the Bandwidth client.
+//!
+//! Must not import `graphql` or `http`.
+
+pub mod access;
+pub mod credentials;
+pub mod secrets;
+pub mod webhook_auth;

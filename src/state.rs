@@ -1,0 +1,42 @@
+//! `AppState`: what every request shares. Built once at start-up; cheap to clone.
+
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
+use crate::config::{ConfigError, Secret, Settings};
+use crate::services::secrets::SecretBox;
+
+/// Shared state of the server.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub settings: Arc<Settings>,
+    /// Seals and opens secrets at rest.
+    pub secrets: SecretBox,
+    /// The key of the callback passwords.
+    pub session_secret: Secret,
+    /// One connection pool for every call to Bandwidth.
+    pub http: reqwest::Client,
+}
+
+impl AppState {
+    /// Checks the settings `serve` needs and assembles the state around an open database.
+    pub fn new(db: DatabaseConnection, settings: Settings) -> Result<Self, ConfigError> {
+        let session_secret = settings.check_for_serve()?.clone();
+        let secrets = SecretBox::from_settings(settings.encryption_key.as_ref(), &session_secret)?;
+        let http = reqwest::Client::builder()
+            .connect_timeout(std::time::Duration::from_secs(5))
+            .timeout(std::time::Duration::from_secs(30))
+            .user_agent(concat!("spoke-bandwidth/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .expect("the TLS backend is compiled in");
+        Ok(Self {
+            db,
+            settings: Arc::new(settings),
+            secrets,
+            session_secret,
+            http,
+        })
+    }
+}

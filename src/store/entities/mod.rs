@@ -1,0 +1,7 @@
+//! SeaORM entities, one per table; owned by us (not regenerated). Never exposed through GraphQL directly.
+
+pub mod api_token;
+pub mod bandwidth_account;
+pub mod membership;
+pub mod organization;
+pub mod user;

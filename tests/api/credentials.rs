@@ -1,0 +1,230 @@
+//! Bandwidth credentials: stored encrypted, write-only, never echoed or logged.
+
+use sea_orm::EntityTrait;
+use serde_json::json;
+use spoke_bandwidth::services::access::Role;
+use spoke_bandwidth::services::secrets::{Sealed, SecretBox};
+use spoke_bandwidth::store::entities::bandwidth_account;
+
+use crate::helpers::{captured_logs, error_code, spawn_app};
+
+const UPDATE: &str = r#"mutation($org: String!, $input: BandwidthCredentialsInput!) {
+  updateBandwidthCredentials(organizationId: $org, input: $input) {
+    accountId userName passwordSet siteId sipPeerId applicationId callbackUrl verified
+    address { houseNumber streetName city stateCode zip country }
+  }
+}"#;
+
+const VENDOR: &str = r#"query($id: String!) {
+  organization(id: $id) { fullyConfigured serviceVendor { id name supportsOrgConfig config fullyConfigured } }
+}"#;
+
+#[tokio::test]
+async fn the_stored_password_is_encrypted_and_decrypts_with_the_key() {
+    let app = spawn_app().await;
+    let org = app.create_org("Org").await;
+    let owner = app.token(org, Role::Owner).await;
+    let password = "pw-encrypted-at-rest-7d1c";
+
+    let answer = app
+        .graphql(
+            Some(&owner),
+            UPDATE,
+            json!({"org": org.to_string(), "input": {"accountId": "9900000", "userName": "api-user", "password": password, "skipVerification": true}}),
+        )
+        .await;
+    assert_eq!(
+        answer["data"]["updateBandwidthCredentials"]["passwordSet"], true,
+        "{answer}"
+    );
+
+    let row = bandwidth_account::Entity::find_by_id(org)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!row.password_ciphertext.contains(password));
+    let secrets =
+        SecretBox::from_settings(None, app.settings.session_secret.as_ref().unwrap()).unwrap();
+    let sealed = Sealed {
+        ciphertext: row.password_ciphertext,
+        nonce: row.password_nonce,
+        key_id: row.password_key_id,
+    };
+    assert_eq!(secrets.open(&sealed).unwrap().expose(), password);
+}
+
+#[tokio::test]
+async fn the_password_appears_in_no_response_error_or_log_line() {
+    let app = spawn_app().await;
+    let org = app.create_org("Org").await;
+    let owner = app.token(org, Role::Owner).await;
+    let password = "pw-never-shown-93b2f0";
+    let input = json!({"accountId": "9900000", "userName": "api-user", "password": password, "skipVerification": true});
+
+    let mut answers = vec![
+        app.graphql(
+            Some(&owner),
+            UPDATE,
+            json!({"org": org.to_string(), "input": input}),
+        )
+        .await,
+    ];
+    answers.push(
+        app.graphql(Some(&owner), VENDOR, json!({"id": org.to_string()}))
+            .await,
+    );
+    // An error path with the password in the input: an empty account id.
+    let bad = json!({"accountId": "", "userName": "api-user", "password": password});
+    answers.push(
+        app.graphql(
+            Some(&owner),
+            UPDATE,
+            json!({"org": org.to_string(), "input": bad}),
+        )
+        .await,
+    );
+    assert_eq!(error_code(&answers[2]), "BAD_USER_INPUT");
+    // Another organization's owner trying the same input.
+    let other = app.create_org("Other").await;
+    let stranger = app.token(other, Role::Owner).await;
+    answers.push(
+        app.graphql(
+            Some(&stranger),
+            UPDATE,
+            json!({"org": org.to_string(), "input": input}),
+        )
+        .await,
+    );
+    assert_eq!(error_code(&answers[3]), "FORBIDDEN");
+
+    for answer in &answers {
+        assert!(!answer.to_string().contains(password), "leaked in {answer}");
+    }
+    assert_eq!(
+        answers[1]["data"]["organization"]["serviceVendor"]["config"]["password"],
+        "<Encrypted>"
+    );
+    let logs = captured_logs();
+    assert!(logs.contains("listening"), "the logs were captured");
+    assert!(!logs.contains(password), "the password reached a log line");
+}
+
+#[tokio::test]
+async fn an_omitted_or_placeholder_password_keeps_the_stored_one() {
+    let app = spawn_app().await;
+    let org = app.create_org("Org").await;
+    let owner = app.token(org, Role::Owner).await;
+    let vars = |input: serde_json::Value| json!({"org": org.to_string(), "input": input});
+    let first = json!({"accountId": "9900000", "userName": "api-user", "password": "pw-first", "skipVerification": true});
+    app.graphql(Some(&owner), UPDATE, vars(first)).await;
+    let before = bandwidth_account::Entity::find_by_id(org)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+
+    let placeholder = json!({"accountId": "9900001", "userName": "api-user-2", "password": "<Encrypted>", "skipVerification": true});
+    let answer = app.graphql(Some(&owner), UPDATE, vars(placeholder)).await;
+    assert_eq!(
+        answer["data"]["updateBandwidthCredentials"]["accountId"], "9900001",
+        "{answer}"
+    );
+    let omitted =
+        json!({"accountId": "9900002", "userName": "api-user-3", "skipVerification": true});
+    let answer = app.graphql(Some(&owner), UPDATE, vars(omitted)).await;
+    assert_eq!(
+        answer["data"]["updateBandwidthCredentials"]["passwordSet"], true,
+        "{answer}"
+    );
+
+    let after = bandwidth_account::Entity::find_by_id(org)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(after.password_ciphertext, before.password_ciphertext);
+    assert_eq!(after.account_id, "9900002");
+}
+
+#[tokio::test]
+async fn the_first_save_needs_a_password() {
+    let app = spawn_app().await;
+    let org = app.create_org("Org").await;
+    let owner = app.token(org, Role::Owner).await;
+    let input = json!({"accountId": "9900000", "userName": "api-user", "password": "<Encrypted>", "skipVerification": true});
+
+    let answer = app
+        .graphql(
+            Some(&owner),
+            UPDATE,
+            json!({"org": org.to_string(), "input": input}),
+        )
+        .await;
+    assert_eq!(error_code(&answer), "BAD_USER_INPUT");
+    assert!(
+        answer["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("password")
+    );
+}
+
+#[tokio::test]
+async fn advanced_ids_and_the_address_are_stored_and_an_empty_id_clears_one() {
+    let app = spawn_app().await;
+    let org = app.create_org("Org").await;
+    let owner = app.token(org, Role::Owner).await;
+    let input = json!({
+        "accountId": "9900000", "userName": "api-user", "password": "pw", "skipVerification": true,
+        "siteId": "12", "sipPeerId": "34", "applicationId": "app-56",
+        "address": {"houseNumber": "900", "streetName": "Main Campus Dr", "city": "Raleigh", "stateCode": "NC", "zip": "27606", "country": "United States"}
+    });
+    let answer = app
+        .graphql(
+            Some(&owner),
+            UPDATE,
+            json!({"org": org.to_string(), "input": input}),
+        )
+        .await;
+    let account = &answer["data"]["updateBandwidthCredentials"];
+    assert_eq!(account["sipPeerId"], "34", "{answer}");
+    assert_eq!(account["address"]["city"], "Raleigh");
+    assert_eq!(
+        account["verified"], false,
+        "skipVerification leaves the account unverified"
+    );
+    assert_eq!(
+        account["callbackUrl"],
+        format!("http://127.0.0.1:3000/bandwidth/{org}")
+    );
+
+    let clear = json!({"accountId": "9900000", "userName": "api-user", "siteId": "", "skipVerification": true});
+    let answer = app
+        .graphql(
+            Some(&owner),
+            UPDATE,
+            json!({"org": org.to_string(), "input": clear}),
+        )
+        .await;
+    let account = &answer["data"]["updateBandwidthCredentials"];
+    assert!(account["siteId"].is_null(), "{answer}");
+    assert_eq!(account["sipPeerId"], "34", "an omitted id is kept");
+    assert_eq!(
+        account["address"]["zip"], "27606",
+        "an omitted address is kept"
+    );
+
+    let vendor = app
+        .graphql(Some(&owner), VENDOR, json!({"id": org.to_string()}))
+        .await;
+    let service_vendor = &vendor["data"]["organization"]["serviceVendor"];
+    assert_eq!(
+        service_vendor["id"],
+        format!("org{org}-bandwidth"),
+        "{vendor}"
+    );
+    assert_eq!(service_vendor["config"]["applicationId"], "app-56");
+    assert_eq!(service_vendor["config"]["houseNumber"], "900");
+    assert_eq!(vendor["data"]["organization"]["fullyConfigured"], false);
+}

@@ -1,0 +1,161 @@
+//! Test harness: a real server on a loopback port over a fresh, really migrated database.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use serde_json::{Value, json};
+use spoke_bandwidth::config::Settings;
+use spoke_bandwidth::services::access::{self, Role};
+use spoke_bandwidth::startup::Application;
+use tracing_subscriber::fmt::MakeWriter;
+
+/// The session secret every test server uses.
+pub const SESSION_SECRET: &str = "test-session-secret-0123456789abcdef";
+
+/// A database created for one test, and what keeps it alive.
+pub struct TestDatabase {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// A fresh, empty database: a new PostgreSQL database when `TEST_DATABASE_URL` names a server,
+/// otherwise a new SQLite file in a temporary folder.
+pub async fn fresh_database() -> TestDatabase {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(base) if base.starts_with("postgres") => {
+            let name = format!("sbw_test_{}", uuid::Uuid::new_v4().simple());
+            let admin = sea_orm::Database::connect(&base).await.unwrap_or_else(|e| {
+                panic!("TEST_DATABASE_URL is set but PostgreSQL does not answer: {e}")
+            });
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("create a test database");
+            admin.close().await.ok();
+            let (server, _) = base
+                .rsplit_once('/')
+                .expect("a postgres URL ends in /DATABASE");
+            TestDatabase {
+                url: format!("{server}/{name}"),
+                _dir: None,
+            }
+        }
+        _ => {
+            let dir = tempfile::tempdir().expect("a temporary folder");
+            let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+            TestDatabase {
+                url,
+                _dir: Some(dir),
+            }
+        }
+    }
+}
+
+/// A running server and what tests need to talk to it.
+pub struct TestApp {
+    pub address: String,
+    pub db: DatabaseConnection,
+    pub settings: Settings,
+    pub client: reqwest::Client,
+    _database: TestDatabase,
+}
+
+/// Starts the server on `127.0.0.1:0` over a fresh database.
+pub async fn spawn_app() -> TestApp {
+    capture_logs();
+    let database = fresh_database().await;
+    let mut settings = Settings::for_database(&database.url, Some(SESSION_SECRET));
+    settings.listen_addr = "127.0.0.1:0".parse().unwrap();
+    settings.encryption_key = None;
+    let app = Application::build(settings.clone(), true)
+        .await
+        .expect("the app builds");
+    let address = format!("http://{}", app.local_addr());
+    let db = app.state().db.clone();
+    tokio::spawn(app.run_until_stopped(std::future::pending()));
+    TestApp {
+        address,
+        db,
+        settings,
+        client: reqwest::Client::new(),
+        _database: database,
+    }
+}
+
+impl TestApp {
+    /// Posts a GraphQL operation, with a bearer token when given, and returns the JSON answer.
+    pub async fn graphql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut request = self
+            .client
+            .post(format!("{}/graphql", self.address))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("the server answers");
+        response.json().await.expect("a JSON answer")
+    }
+
+    /// Creates an organization directly through the service layer.
+    pub async fn create_org(&self, name: &str) -> i32 {
+        access::create_organization(&self.db, name)
+            .await
+            .expect("create an organization")
+    }
+
+    /// A token for a new member of `org` with `role`.
+    pub async fn token(&self, org: i32, role: Role) -> String {
+        access::create_member_token(&self.db, org, role)
+            .await
+            .expect("create a token")
+    }
+}
+
+/// The `extensions.code` of the first error of a GraphQL answer.
+pub fn error_code(answer: &Value) -> &str {
+    answer["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no error code in {answer}"))
+}
+
+static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+
+/// Everything logged so far by every server in this test process (at debug level).
+pub fn captured_logs() -> String {
+    let buffer = LOGS
+        .get()
+        .expect("logs are captured once a server was spawned");
+    String::from_utf8_lossy(&buffer.lock().unwrap()).into_owned()
+}
+
+#[derive(Clone)]
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> MakeWriter<'a> for Capture {
+    type Writer = Capture;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+fn capture_logs() {
+    let buffer = LOGS.get_or_init(|| Arc::new(Mutex::new(Vec::new())));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            "debug,sqlx=warn,hyper=info,hyper_util=info,h2=info,rustls=info,reqwest=info",
+        )
+        .with_writer(Capture(buffer.clone()))
+        .with_ansi(false)
+        .try_init();
+}

@@ -1,0 +1,9 @@
+//! Integration tests: one binary, one module per feature. Each test gets its own database on
+//! `TEST_DATABASE_URL` (PostgreSQL) or a fresh SQLite file when it is unset.
+
+mod access;
+mod commands;
+mod credentials;
+mod helpers;
+mod migrations;
+mod schema;
