@@ -18,6 +18,8 @@ pub struct AppState {
     pub session_secret: Secret,
     /// One connection pool for every call to Bandwidth.
     pub http: reqwest::Client,
+    /// Wakes this replica's job runner when a job is enqueued here.
+    pub jobs_wakeup: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -37,6 +39,7 @@ impl AppState {
             secrets,
             session_secret,
             http,
+            jobs_wakeup: Arc::new(tokio::sync::Notify::new()),
         })
     }
 }

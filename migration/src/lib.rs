@@ -7,6 +7,9 @@ pub use sea_orm_migration::prelude::*;
 mod m20261130_000001_create_organizations;
 mod m20261130_000002_create_users_tokens_memberships;
 mod m20261130_000003_create_bandwidth_accounts;
+mod m20261130_000004_create_phone_numbers;
+mod m20261130_000005_create_jobs;
+mod m20261130_000006_add_provisioning_to_accounts;
 
 /// Applies this project's migrations, recorded in its own table so it can share a database with Spoke.
 pub struct Migrator;
@@ -18,6 +21,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000001_create_organizations::Migration),
             Box::new(m20261130_000002_create_users_tokens_memberships::Migration),
             Box::new(m20261130_000003_create_bandwidth_accounts::Migration),
+            Box::new(m20261130_000004_create_phone_numbers::Migration),
+            Box::new(m20261130_000005_create_jobs::Migration),
+            Box::new(m20261130_000006_add_provisioning_to_accounts::Migration),
         ]
     }
 

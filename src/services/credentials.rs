@@ -185,6 +185,7 @@ pub async fn update_credentials(
         verified_at,
         created_at: old.as_ref().map_or(now, |o| o.created_at),
         updated_at: now,
+        provisioning: old.as_ref().and_then(|o| o.provisioning.clone()),
     };
     store::accounts::upsert(&state.db, model.clone()).await?;
     Ok(Account::from_model(model, state.settings.base_url()))

@@ -4,5 +4,6 @@
 
 pub mod access;
 pub mod credentials;
+pub mod jobs;
 pub mod secrets;
 pub mod webhook_auth;

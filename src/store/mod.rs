@@ -5,7 +5,9 @@
 
 pub mod accounts;
 pub mod entities;
+pub mod jobs;
 pub mod organizations;
+pub mod phone_numbers;
 pub mod users;
 
 use std::time::Duration;

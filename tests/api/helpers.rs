@@ -84,6 +84,11 @@ pub async fn spawn_app() -> TestApp {
 }
 
 impl TestApp {
+    /// The URL of this test's database (to open more connections, as another replica would).
+    pub fn database_url(&self) -> String {
+        self._database.url.clone()
+    }
+
     /// Posts a GraphQL operation, with a bearer token when given, and returns the JSON answer.
     pub async fn graphql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
         let mut request = self

@@ -5,5 +5,6 @@ mod access;
 mod commands;
 mod credentials;
 mod helpers;
+mod jobs;
 mod migrations;
 mod schema;

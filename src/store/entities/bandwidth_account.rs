@@ -22,6 +22,9 @@ pub struct Model {
     pub verified_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// JSON list of provisioning steps and their outcomes.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub provisioning: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

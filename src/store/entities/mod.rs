@@ -2,6 +2,8 @@
 
 pub mod api_token;
 pub mod bandwidth_account;
+pub mod job;
 pub mod membership;
 pub mod organization;
+pub mod phone_number;
 pub mod user;

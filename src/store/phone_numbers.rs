@@ -1,0 +1,135 @@
+//! Queries on an organization's phone numbers.
+
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+
+use super::entities::phone_number;
+
+/// Status of a number that can send.
+pub const ACTIVE: &str = "active";
+/// Status of a number that left the account.
+pub const RELEASED: &str = "released";
+/// Status of a number taken out of rotation (e.g. flagged by carriers).
+pub const QUARANTINED: &str = "quarantined";
+
+/// A number to add.
+#[derive(Debug, Clone)]
+pub struct NewNumber {
+    pub phone_number: String,
+    pub area_code: String,
+    pub state: String,
+    pub service_id: Option<String>,
+}
+
+/// Adds numbers as active; a number already known to the organization becomes active again.
+pub async fn upsert_active(
+    db: &impl ConnectionTrait,
+    organization_id: i32,
+    numbers: &[NewNumber],
+) -> Result<(), DbErr> {
+    use phone_number::Column as C;
+    let now = chrono::Utc::now();
+    for chunk in numbers.chunks(500) {
+        let rows = chunk.iter().map(|n| phone_number::ActiveModel {
+            organization_id: Set(organization_id),
+            phone_number: Set(n.phone_number.clone()),
+            area_code: Set(n.area_code.clone()),
+            state: Set(n.state.clone()),
+            status: Set(ACTIVE.into()),
+            service_id: Set(n.service_id.clone()),
+            last_used_at: Set(0),
+            created_at: Set(now),
+            released_at: Set(None),
+            ..Default::default()
+        });
+        phone_number::Entity::insert_many(rows)
+            .on_conflict(
+                OnConflict::columns([C::OrganizationId, C::PhoneNumber])
+                    .update_columns([C::Status, C::ServiceId, C::ReleasedAt])
+                    .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Marks numbers of the organization released.
+pub async fn release(
+    db: &impl ConnectionTrait,
+    organization_id: i32,
+    numbers: &[String],
+) -> Result<u64, DbErr> {
+    let mut released = 0;
+    for chunk in numbers.chunks(500) {
+        released += phone_number::Entity::update_many()
+            .col_expr(phone_number::Column::Status, Expr::value(RELEASED))
+            .col_expr(
+                phone_number::Column::ReleasedAt,
+                Expr::value(chrono::Utc::now()),
+            )
+            .filter(phone_number::Column::OrganizationId.eq(organization_id))
+            .filter(phone_number::Column::PhoneNumber.is_in(chunk.iter().cloned()))
+            .filter(phone_number::Column::Status.ne(RELEASED))
+            .exec(db)
+            .await?
+            .rows_affected;
+    }
+    Ok(released)
+}
+
+/// The organization's numbers that are not released, optionally in one area code.
+pub async fn list_held(
+    db: &impl ConnectionTrait,
+    organization_id: i32,
+    area_code: Option<&str>,
+) -> Result<Vec<phone_number::Model>, DbErr> {
+    let mut query = phone_number::Entity::find()
+        .filter(phone_number::Column::OrganizationId.eq(organization_id))
+        .filter(phone_number::Column::Status.ne(RELEASED));
+    if let Some(area_code) = area_code {
+        query = query.filter(phone_number::Column::AreaCode.eq(area_code));
+    }
+    query
+        .order_by_asc(phone_number::Column::PhoneNumber)
+        .all(db)
+        .await
+}
+
+/// Active numbers per area code.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct AreaCodeCount {
+    pub area_code: String,
+    pub count: i64,
+}
+
+/// Counts the organization's active numbers by area code.
+pub async fn count_active_by_area_code(
+    db: &impl ConnectionTrait,
+    organization_id: i32,
+) -> Result<Vec<AreaCodeCount>, DbErr> {
+    phone_number::Entity::find()
+        .select_only()
+        .column(phone_number::Column::AreaCode)
+        .column_as(phone_number::Column::Id.count(), "count")
+        .filter(phone_number::Column::OrganizationId.eq(organization_id))
+        .filter(phone_number::Column::Status.eq(ACTIVE))
+        .group_by(phone_number::Column::AreaCode)
+        .order_by_asc(phone_number::Column::AreaCode)
+        .into_model::<AreaCodeCount>()
+        .all(db)
+        .await
+}
+
+/// Whether the organization has at least one active number.
+pub async fn has_active(db: &impl ConnectionTrait, organization_id: i32) -> Result<bool, DbErr> {
+    Ok(phone_number::Entity::find()
+        .filter(phone_number::Column::OrganizationId.eq(organization_id))
+        .filter(phone_number::Column::Status.eq(ACTIVE))
+        .one(db)
+        .await?
+        .is_some())
+}
