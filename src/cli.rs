@@ -4,6 +4,7 @@ use anyhow::Context;
 
 use crate::config::{Cli, Command, OrgCommand, RoleArg, Settings, TokenCommand};
 use crate::services::access::{self, Role};
+use crate::services::webhook_auth;
 use crate::startup::{self, Application};
 use crate::store;
 
@@ -61,6 +62,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             .map_err(describe)?;
             println!("{token}");
+            Ok(())
+        }
+        Command::CallbackCredentials { settings, org } => {
+            let secret = settings.check_for_serve()?;
+            let base_url = settings.base_url();
+            println!(
+                "callback URL: {}",
+                webhook_auth::callback_url(base_url, org)
+            );
+            println!("user id:      {}", webhook_auth::CALLBACK_USER);
+            println!(
+                "password:     {}",
+                webhook_auth::password_for(secret, base_url, org).expose()
+            );
             Ok(())
         }
     }

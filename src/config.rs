@@ -80,6 +80,14 @@ pub enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Print the callback URL, user id and password Bandwidth must use for an organization.
+    CallbackCredentials {
+        #[command(flatten)]
+        settings: Settings,
+        /// The organization.
+        #[arg(long)]
+        org: i32,
+    },
 }
 
 /// `org …` subcommands.

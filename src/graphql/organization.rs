@@ -2,10 +2,13 @@
 
 use async_graphql::{Context, ID, Json, Object, Result};
 
-use super::types::{BandwidthAccount, ServiceVendor};
+use super::types::{
+    BandwidthAccount, CallbackCredentials, JobRequest, PhoneNumber, PhoneNumberCounts,
+    ServiceVendor,
+};
 use super::{IntoGql, caller, state};
 use crate::services::access::Role;
-use crate::services::credentials;
+use crate::services::{credentials, jobs, numbers, organizations, webhook_auth};
 use crate::store::entities::organization;
 
 /// An organization (Spoke's shape, plus the Bandwidth account).
@@ -51,5 +54,61 @@ impl Organization {
         // TODO(issue 4): becomes real once provisioning and the number inventory exist; nothing
         // can send before then, so false is the true answer today.
         false
+    }
+
+    /// The URL, user and password Bandwidth must use for this organization's callbacks (owners).
+    async fn callback_credentials(&self, ctx: &Context<'_>) -> Result<Option<CallbackCredentials>> {
+        caller(ctx).gql()?.require(self.0.id, Role::Owner).gql()?;
+        let state = state(ctx);
+        let base_url = state.settings.base_url();
+        Ok(Some(CallbackCredentials {
+            callback_url: webhook_auth::callback_url(base_url, self.0.id),
+            user_id: webhook_auth::CALLBACK_USER.into(),
+            password: webhook_auth::password_for(&state.session_secret, base_url, self.0.id)
+                .expose()
+                .to_owned(),
+        }))
+    }
+
+    /// Active numbers by area code (admins and owners).
+    async fn phone_number_counts(&self, ctx: &Context<'_>) -> Result<Vec<PhoneNumberCounts>> {
+        caller(ctx).gql()?.require(self.0.id, Role::Admin).gql()?;
+        let counts = numbers::counts(state(ctx), self.0.id).await.gql()?;
+        Ok(counts.into_iter().map(Into::into).collect())
+    }
+
+    /// The organization's numbers that are not released, optionally in one area code (admins and owners).
+    async fn phone_numbers(
+        &self,
+        ctx: &Context<'_>,
+        area_code: Option<String>,
+    ) -> Result<Vec<PhoneNumber>> {
+        caller(ctx).gql()?.require(self.0.id, Role::Admin).gql()?;
+        let list = numbers::list(state(ctx), self.0.id, area_code.as_deref())
+            .await
+            .gql()?;
+        Ok(list.into_iter().map(Into::into).collect())
+    }
+
+    /// Buy and delete jobs pending, running, or failed in the last day (admins and owners).
+    async fn pending_phone_number_jobs(&self, ctx: &Context<'_>) -> Result<Vec<JobRequest>> {
+        caller(ctx).gql()?.require(self.0.id, Role::Admin).gql()?;
+        let list = jobs::list_phone_number_jobs(state(ctx), self.0.id)
+            .await
+            .gql()?;
+        Ok(list.into_iter().map(Into::into).collect())
+    }
+
+    /// One job of the organization (admins and owners); `NOT_FOUND` for an unknown id.
+    async fn job(&self, ctx: &Context<'_>, id: String) -> Result<Option<JobRequest>> {
+        caller(ctx).gql()?.require(self.0.id, Role::Admin).gql()?;
+        Ok(Some(
+            jobs::find(state(ctx), self.0.id, &id).await.gql()?.into(),
+        ))
+    }
+
+    /// Whether the Phone Numbers page is on (on unless the organization's settings turn it off).
+    async fn phone_inventory_enabled(&self) -> bool {
+        organizations::phone_inventory_enabled(&organizations::OrgSettings::parse(&self.0.settings))
     }
 }

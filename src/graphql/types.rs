@@ -122,3 +122,114 @@ impl From<BandwidthCredentialsInput> for credentials::CredentialsUpdate {
         }
     }
 }
+
+/// A background job (Spoke's `JobRequest` / `BuyPhoneNumbersJobRequest` shape, plus `kind` and `state`).
+#[derive(Debug, Clone, SimpleObject)]
+pub struct JobRequest {
+    pub id: String,
+    /// `sync_phone_numbers`, `buy_phone_numbers` or `delete_phone_numbers`.
+    pub kind: String,
+    /// `PENDING`, `RUNNING`, `SUCCEEDED` or `FAILED`.
+    pub state: String,
+    /// Whether a runner has taken the job (Spoke's `assigned`).
+    pub assigned: bool,
+    /// Spoke's numeric status: 0 pending, 1 running, 2 succeeded, -1 failed.
+    pub status: i32,
+    /// The outcome, or the reason of a failure or of a pending retry.
+    pub result_message: Option<String>,
+    /// The area code of a buy or delete job ("" for a sync).
+    pub area_code: String,
+    /// How many numbers a buy job orders (0 otherwise).
+    pub limit: i32,
+    /// How many times a runner has started the job.
+    pub attempts: i32,
+}
+
+impl From<crate::services::jobs::Job> for JobRequest {
+    fn from(job: crate::services::jobs::Job) -> Self {
+        use crate::services::jobs::JobSpec;
+        let (area_code, limit) = match job.spec {
+            Some(JobSpec::BuyPhoneNumbers { area_code, limit }) => (area_code, limit as i32),
+            Some(JobSpec::DeletePhoneNumbers { area_code }) => (area_code, 0),
+            _ => (String::new(), 0),
+        };
+        let status = match job.state.as_str() {
+            "PENDING" => 0,
+            "RUNNING" => 1,
+            "SUCCEEDED" => 2,
+            _ => -1,
+        };
+        Self {
+            id: job.id.to_string(),
+            kind: job.kind,
+            assigned: job.state != "PENDING",
+            state: job.state,
+            status,
+            result_message: job.result_message,
+            area_code,
+            limit,
+            attempts: job.attempts,
+        }
+    }
+}
+
+/// One of the organization's numbers.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct PhoneNumber {
+    pub id: String,
+    /// E.164.
+    pub phone_number: String,
+    pub area_code: String,
+    /// Region of the area code, or "N/A".
+    pub state: String,
+    /// `active` or `quarantined` (released numbers are not listed).
+    pub status: String,
+    /// Spoke's `service_id`: `<sipPeerId>.<10 digits>`.
+    pub service_id: Option<String>,
+    /// When a message was last sent from this number.
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+impl From<crate::store::entities::phone_number::Model> for PhoneNumber {
+    fn from(n: crate::store::entities::phone_number::Model) -> Self {
+        Self {
+            id: n.id.to_string(),
+            phone_number: n.phone_number,
+            area_code: n.area_code,
+            state: n.state,
+            status: n.status,
+            service_id: n.service_id,
+            last_used_at: (n.last_used_at > 0)
+                .then(|| DateTime::from_timestamp_millis(n.last_used_at))
+                .flatten(),
+        }
+    }
+}
+
+/// Active numbers of one area code (Spoke's shape).
+#[derive(Debug, Clone, SimpleObject)]
+pub struct PhoneNumberCounts {
+    pub area_code: String,
+    pub state: String,
+    pub available_count: i32,
+    pub allocated_count: i32,
+}
+
+impl From<crate::services::numbers::AreaCodeCount> for PhoneNumberCounts {
+    fn from(c: crate::services::numbers::AreaCodeCount) -> Self {
+        Self {
+            area_code: c.area_code,
+            state: c.state,
+            available_count: c.available as i32,
+            allocated_count: c.allocated as i32,
+        }
+    }
+}
+
+/// What Bandwidth must send with callbacks to this organization.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct CallbackCredentials {
+    pub callback_url: String,
+    pub user_id: String,
+    pub password: String,
+}

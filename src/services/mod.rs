@@ -3,7 +3,10 @@
 //! Must not import `graphql` or `http`.
 
 pub mod access;
+pub mod area_codes;
 pub mod credentials;
 pub mod jobs;
+pub mod numbers;
+pub mod organizations;
 pub mod secrets;
 pub mod webhook_auth;

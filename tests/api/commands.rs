@@ -131,3 +131,28 @@ fn org_and_token_commands_print_only_their_result() {
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("999"));
 }
+
+#[test]
+fn callback_credentials_prints_spokes_password_for_the_organization() {
+    let output = binary()
+        .args(["callback-credentials", "--org", "1"])
+        .env("SESSION_SECRET", "anchorsecret")
+        .env("BASE_URL", "http://127.0.0.1:3000")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        stdout.contains("http://127.0.0.1:3000/bandwidth/1"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("bandwidth.com"), "{stdout}");
+    assert!(
+        stdout.contains("/mHFBMGtB3DGh1nNrxA93ky1Y/W3Isvdidz3ZAIfWRA="),
+        "{stdout}"
+    );
+}

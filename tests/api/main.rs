@@ -5,6 +5,7 @@ mod access;
 mod commands;
 mod credentials;
 mod helpers;
+mod inventory;
 mod jobs;
 mod migrations;
 mod schema;

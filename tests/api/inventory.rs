@@ -1,0 +1,168 @@
+//! The phone-number inventory's GraphQL surface: validation, jobs, callback credentials.
+
+use serde_json::json;
+use spoke_bandwidth::services::access::Role;
+
+use crate::helpers::{SESSION_SECRET, error_code, spawn_app};
+
+const BUY: &str = "mutation($org: ID!, $areaCode: String!, $limit: Int!) { buyPhoneNumbers(organizationId: $org, areaCode: $areaCode, limit: $limit) { id kind state assigned status areaCode limit } }";
+const DELETE: &str = "mutation($org: ID!, $areaCode: String!) { deletePhoneNumbers(organizationId: $org, areaCode: $areaCode) { id kind areaCode } }";
+const JOBS: &str = "query($org: String!) { organization(id: $org) { pendingPhoneNumberJobs { id assigned status resultMessage areaCode limit } phoneInventoryEnabled } }";
+const JOB: &str = "query($org: String!, $id: String!) { organization(id: $org) { job(id: $id) { id kind state } } }";
+
+#[tokio::test]
+async fn a_buy_request_becomes_a_pending_job_listed_for_the_page() {
+    let app = spawn_app().await;
+    let org = app.create_org("Org").await;
+    let owner = app.token(org, Role::Owner).await;
+
+    let bought = app
+        .graphql(
+            Some(&owner),
+            BUY,
+            json!({"org": org.to_string(), "areaCode": "919", "limit": 5}),
+        )
+        .await;
+    let job = &bought["data"]["buyPhoneNumbers"];
+    assert_eq!(job["kind"], "buy_phone_numbers", "{bought}");
+    assert_eq!(job["state"], "PENDING");
+    assert_eq!(job["assigned"], false);
+    assert_eq!(job["limit"], 5);
+
+    let listed = app
+        .graphql(Some(&owner), JOBS, json!({"org": org.to_string()}))
+        .await;
+    let jobs = listed["data"]["organization"]["pendingPhoneNumberJobs"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(jobs.len(), 1, "{listed}");
+    assert_eq!(jobs[0]["areaCode"], "919");
+    assert_eq!(
+        listed["data"]["organization"]["phoneInventoryEnabled"],
+        true
+    );
+
+    let found = app
+        .graphql(
+            Some(&owner),
+            JOB,
+            json!({"org": org.to_string(), "id": job["id"]}),
+        )
+        .await;
+    assert_eq!(
+        found["data"]["organization"]["job"]["kind"], "buy_phone_numbers",
+        "{found}"
+    );
+}
+
+#[tokio::test]
+async fn bad_area_codes_limits_and_job_ids_are_refused_plainly() {
+    let app = spawn_app().await;
+    let org = app.create_org("Org").await;
+    let owner = app.token(org, Role::Owner).await;
+    let vars =
+        |area: &str, limit: i32| json!({"org": org.to_string(), "areaCode": area, "limit": limit});
+
+    for (area, limit) in [
+        ("91", 1),
+        ("abc", 1),
+        ("9190", 1),
+        ("919", 0),
+        ("919", 1001),
+    ] {
+        let answer = app.graphql(Some(&owner), BUY, vars(area, limit)).await;
+        assert_eq!(
+            error_code(&answer),
+            "BAD_USER_INPUT",
+            "{area} {limit}: {answer}"
+        );
+    }
+    let answer = app
+        .graphql(
+            Some(&owner),
+            DELETE,
+            json!({"org": org.to_string(), "areaCode": "x1"}),
+        )
+        .await;
+    assert_eq!(error_code(&answer), "BAD_USER_INPUT");
+    assert!(
+        answer["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("three digits")
+    );
+
+    let answer = app
+        .graphql(
+            Some(&owner),
+            JOB,
+            json!({"org": org.to_string(), "id": "424242"}),
+        )
+        .await;
+    assert_eq!(error_code(&answer), "NOT_FOUND");
+}
+
+#[tokio::test]
+async fn another_organizations_job_is_not_found() {
+    let app = spawn_app().await;
+    let org1 = app.create_org("One").await;
+    let org2 = app.create_org("Two").await;
+    let owner1 = app.token(org1, Role::Owner).await;
+    let owner2 = app.token(org2, Role::Owner).await;
+    let bought = app
+        .graphql(
+            Some(&owner2),
+            BUY,
+            json!({"org": org2.to_string(), "areaCode": "919", "limit": 1}),
+        )
+        .await;
+    let id = bought["data"]["buyPhoneNumbers"]["id"].clone();
+
+    let answer = app
+        .graphql(
+            Some(&owner1),
+            JOB,
+            json!({"org": org1.to_string(), "id": id}),
+        )
+        .await;
+    assert_eq!(error_code(&answer), "NOT_FOUND");
+}
+
+#[tokio::test]
+async fn only_owners_buy_numbers_or_read_callback_credentials() {
+    let app = spawn_app().await;
+    let org = app.create_org("Org").await;
+    let admin = app.token(org, Role::Admin).await;
+    let owner = app.token(org, Role::Owner).await;
+
+    let answer = app
+        .graphql(
+            Some(&admin),
+            BUY,
+            json!({"org": org.to_string(), "areaCode": "919", "limit": 1}),
+        )
+        .await;
+    assert_eq!(error_code(&answer), "FORBIDDEN");
+    let query = "query($org: String!) { organization(id: $org) { callbackCredentials { callbackUrl userId password } } }";
+    let answer = app
+        .graphql(Some(&admin), query, json!({"org": org.to_string()}))
+        .await;
+    assert_eq!(error_code(&answer), "FORBIDDEN");
+
+    let answer = app
+        .graphql(Some(&owner), query, json!({"org": org.to_string()}))
+        .await;
+    let credentials = &answer["data"]["organization"]["callbackCredentials"];
+    assert_eq!(credentials["userId"], "bandwidth.com", "{answer}");
+    assert_eq!(
+        credentials["callbackUrl"],
+        format!("http://127.0.0.1:3000/bandwidth/{org}")
+    );
+    let expected = spoke_bandwidth::services::webhook_auth::password_for(
+        &spoke_bandwidth::config::Secret::new(SESSION_SECRET),
+        "http://127.0.0.1:3000",
+        org,
+    );
+    assert_eq!(credentials["password"], expected.expose());
+}
