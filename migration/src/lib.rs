@@ -10,6 +10,7 @@ mod m20261130_000003_create_bandwidth_accounts;
 mod m20261130_000004_create_phone_numbers;
 mod m20261130_000005_create_jobs;
 mod m20261130_000006_add_provisioning_to_accounts;
+mod m20261130_000007_create_messages_contacts_callbacks;
 
 /// Applies this project's migrations, recorded in its own table so it can share a database with Spoke.
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000004_create_phone_numbers::Migration),
             Box::new(m20261130_000005_create_jobs::Migration),
             Box::new(m20261130_000006_add_provisioning_to_accounts::Migration),
+            Box::new(m20261130_000007_create_messages_contacts_callbacks::Migration),
         ]
     }
 

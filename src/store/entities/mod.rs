@@ -2,8 +2,11 @@
 
 pub mod api_token;
 pub mod bandwidth_account;
+pub mod callback_key;
+pub mod contact;
 pub mod job;
 pub mod membership;
+pub mod message;
 pub mod organization;
 pub mod phone_number;
 pub mod user;

@@ -1,0 +1,40 @@
+use sea_orm::entity::prelude::*;
+
+/// A message of a conversation, in either direction.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "bandwidth_messages")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub organization_id: i32,
+    pub contact_number: String,
+    /// Our number: the sender of an outbound message, the receiver of an inbound one.
+    pub user_number: String,
+    pub is_from_contact: bool,
+    #[sea_orm(column_type = "Text")]
+    pub text: String,
+    /// JSON array of media URLs.
+    #[sea_orm(column_type = "Text")]
+    pub media: String,
+    /// QUEUED, SENDING, SENT, DELIVERED or ERROR.
+    pub send_status: String,
+    pub error_code: Option<i32>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub error_description: Option<String>,
+    /// Bandwidth's message id.
+    pub service_id: Option<String>,
+    pub segment_count: Option<i32>,
+    pub application_id: Option<String>,
+    pub campaign_id: Option<String>,
+    pub contact_id: Option<String>,
+    /// For a reply: the outbound message it answers.
+    pub in_reply_to: Option<i64>,
+    pub send_before: Option<DateTimeUtc>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
