@@ -2,6 +2,7 @@
 //!
 //! Dependencies point one way: `http → graphql → services → {store, bandwidth}`.
 
+pub mod bandwidth;
 pub mod cli;
 pub mod config;
 pub mod error;
