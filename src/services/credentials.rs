@@ -4,9 +4,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use crate::config::Secret;
 use crate::error::{AppError, Result};
 use crate::services::secrets::Sealed;
-use crate::services::webhook_auth;
+use crate::services::{bandwidth_api, webhook_auth};
 use crate::state::AppState;
 use crate::store;
 use crate::store::entities::bandwidth_account;
@@ -145,7 +146,7 @@ pub async fn update_credentials(
         None
     } else {
         let password = match new_password {
-            Some(p) => crate::config::Secret::new(p),
+            Some(p) => Secret::new(p),
             None => state
                 .secrets
                 .open(&sealed)
@@ -192,15 +193,9 @@ pub async fn update_credentials(
 }
 
 /// The one place credentials are checked with Bandwidth: a cheap authenticated Dashboard call.
-async fn verify_with_bandwidth(
-    _state: &AppState,
-    _account_id: &str,
-    _user_name: &str,
-    _password: &crate::config::Secret,
-) -> Result<()> {
-    // TODO(issue 3): call the Bandwidth client's credential check here; the client is built on
-    // its own branch and lands with the emulator. Until then credentials are stored unchecked.
-    Ok(())
+async fn verify_with_bandwidth(state: &AppState, account_id: &str, user_name: &str, password: &Secret) -> Result<()> {
+    let client = bandwidth_api::client(state, account_id, user_name, password)?;
+    client.verify_credentials().await.map_err(bandwidth_api::credential_check_failed)
 }
 
 fn required(field: &str, value: &str) -> Result<String> {

@@ -4,8 +4,11 @@
 
 pub mod access;
 pub mod area_codes;
+pub mod bandwidth_api;
 pub mod credentials;
+pub mod error_codes;
 pub mod jobs;
+pub mod managers;
 pub mod numbers;
 pub mod organizations;
 pub mod secrets;

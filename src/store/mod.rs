@@ -4,6 +4,7 @@
 //! business rules and return `DbErr` unchanged. Must not import `bandwidth`, `services` or above.
 
 pub mod accounts;
+pub mod callbacks;
 pub mod entities;
 pub mod jobs;
 pub mod organizations;
