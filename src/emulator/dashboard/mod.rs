@@ -1,0 +1,151 @@
+//! The emulated Dashboard ("Numbers"/IRIS) XML API, mounted under `/api` and `/api/v1`.
+//!
+//! `account` owns sites, sip peers, SMS/MMS features, applications and application settings;
+//! `numbers` owns number search, orders, disconnects and a location's number list.
+//!
+//! Undocumented cases (contract §7) are decided here once, for every handler:
+//! - A malformed XML body answers 400 with the resource's error envelope and, because Bandwidth
+//!   documents no code for it, `ErrorCode` equal to the HTTP status (400). The same rule (code =
+//!   HTTP status) applies to every other error the contract gives no code for, e.g. 404 for an
+//!   unknown order or disconnect id, or a GET of an SMS/MMS feature that was never created.
+//! - POSTing an SMS or MMS feature that already exists replaces it and answers 201 again, since
+//!   Spoke re-POSTs on every configuration save. `PUT` creates the feature when it is absent.
+//! - Names are not length-checked (the docs disagree between 10 and 50 characters); a duplicate
+//!   sip peer name within a site answers 409 `13524`, as A-nerr documents.
+//! - `ShortCode`/`TollFree` missing from SMS settings are stored and echoed as `false`.
+//! Imports only the emulator's state, XML and HTTP helpers.
+
+mod account;
+mod numbers;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, put};
+
+use super::http::response_status;
+use super::state::{EmulatorState, ListError, World};
+use super::xml::{self, Element};
+
+/// Routes relative to the Dashboard base (`/api` or `/api/v1`), without auth (added by the caller).
+pub fn routes() -> Router<EmulatorState> {
+    const PEER: &str = "/accounts/{account}/sites/{site}/sippeers/{peer}";
+    Router::new()
+        .route(
+            "/accounts/{account}/sites",
+            get(account::list_sites).post(account::create_site),
+        )
+        .route("/accounts/{account}/sites/{site}", get(account::get_site))
+        .route(
+            "/accounts/{account}/sites/{site}/sippeers",
+            get(account::list_peers).post(account::create_peer),
+        )
+        .route(PEER, get(account::get_peer))
+        .route(
+            &format!("{PEER}/products/messaging/features/sms"),
+            get(account::get_sms)
+                .post(account::create_sms)
+                .put(account::update_sms)
+                .delete(account::delete_sms),
+        )
+        .route(
+            &format!("{PEER}/products/messaging/features/mms"),
+            get(account::get_mms)
+                .post(account::create_mms)
+                .put(account::update_mms)
+                .delete(account::delete_mms),
+        )
+        .route(
+            &format!("{PEER}/products/messaging/applicationSettings"),
+            put(account::put_application_settings).get(account::get_application_settings),
+        )
+        .route(&format!("{PEER}/tns"), get(numbers::list_peer_numbers))
+        .route(
+            "/accounts/{account}/applications",
+            get(account::list_applications).post(account::create_application),
+        )
+        .route(
+            "/accounts/{account}/applications/{app}",
+            get(account::get_application)
+                .put(account::update_application)
+                .delete(account::delete_application),
+        )
+        .route(
+            "/accounts/{account}/availableNumbers",
+            get(numbers::search_available_numbers),
+        )
+        .route(
+            "/accounts/{account}/orders",
+            axum::routing::post(numbers::create_order),
+        )
+        .route(
+            "/accounts/{account}/orders/{order}",
+            get(numbers::get_order),
+        )
+        .route(
+            "/accounts/{account}/disconnects",
+            axum::routing::post(numbers::create_disconnect),
+        )
+        .route(
+            "/accounts/{account}/disconnects/{disconnect}",
+            get(numbers::get_disconnect),
+        )
+}
+
+/// Parses a request body, answering 400 in the resource's `ResponseStatus` envelope when it is
+/// not XML.
+fn parse_body(body: &str, root: &str) -> Result<Element, Response> {
+    xml::parse(body).map_err(|e| {
+        response_status(
+            StatusCode::BAD_REQUEST,
+            root,
+            400,
+            &format!("Invalid XML: {e}"),
+        )
+    })
+}
+
+/// Looks up a sip peer of a site; 400 `13563` when either does not exist (contract §2.4).
+fn find_peer(
+    world: &World,
+    account: &str,
+    site: &str,
+    peer: &str,
+    root: &str,
+) -> Result<u64, Response> {
+    let found = match (site.parse::<u64>(), peer.parse::<u64>()) {
+        (Ok(site_id), Ok(peer_id)) => world
+            .peers
+            .get(&peer_id)
+            .filter(|p| p.site_id == site_id)
+            .map(|p| p.id),
+        _ => None,
+    };
+    found.ok_or_else(|| {
+        response_status(
+            StatusCode::BAD_REQUEST,
+            root,
+            13563,
+            &format!("Sip Peer '{peer}' account '{account}' and site '{site}' does not exist"),
+        )
+    })
+}
+
+/// An `<ErrorList>` element.
+fn error_list(errors: &[ListError]) -> Element {
+    Element::new("ErrorList").with_all(errors.iter().map(|e| {
+        Element::new("Error")
+            .with_leaf("Code", e.code.to_string())
+            .with_leaf("Description", e.description.clone())
+            .with_opt("TelephoneNumber", e.telephone_number.as_deref())
+    }))
+}
+
+/// Parses a Dashboard boolean (`true`/`false`, any case).
+fn parse_bool(text: Option<&str>) -> Option<bool> {
+    match text.map(str::trim) {
+        Some(t) if t.eq_ignore_ascii_case("true") => Some(true),
+        Some(t) if t.eq_ignore_ascii_case("false") => Some(false),
+        _ => None,
+    }
+}
