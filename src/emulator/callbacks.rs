@@ -13,6 +13,7 @@
 //! - Any other non-2xx/3xx answer, a timeout or a connection error is a failed attempt; after
 //!   `callback_max_attempts` failed attempts the event is given up. Retry `n` waits
 //!   `callback_backoff_base * 2^(n-1)`.
+//!
 //! Every attempt is recorded for `GET /_emulator/callbacks`.
 
 use std::time::Duration;

@@ -1,7 +1,8 @@
 //! The emulated Dashboard ("Numbers"/IRIS) XML API, mounted under `/api` and `/api/v1`.
 //!
-//! `account` owns sites, sip peers, SMS/MMS features, applications and application settings;
-//! `numbers` owns number search, orders, disconnects and a location's number list.
+//! `sites` owns sites and sip peers; `features` the SMS/MMS features and the application
+//! association; `applications` the messaging applications; `numbers` number search,
+//! disconnects and a location's number list; `orders` number orders.
 //!
 //! Undocumented cases (contract §7) are decided here once, for every handler:
 //! - A malformed XML body answers 400 with the resource's error envelope and, because Bandwidth
@@ -13,10 +14,17 @@
 //! - Names are not length-checked (the docs disagree between 10 and 50 characters); a duplicate
 //!   sip peer name within a site answers 409 `13524`, as A-nerr documents.
 //! - `ShortCode`/`TollFree` missing from SMS settings are stored and echoed as `false`.
+//!
 //! Imports only the emulator's state, XML and HTTP helpers.
 
-mod account;
+// Handlers and helpers return a ready `Response` as their error: boxing it would only add noise.
+#![allow(clippy::result_large_err)]
+
+mod applications;
+mod features;
 mod numbers;
+mod orders;
+mod sites;
 
 use axum::Router;
 use axum::http::StatusCode;
@@ -33,42 +41,42 @@ pub fn routes() -> Router<EmulatorState> {
     Router::new()
         .route(
             "/accounts/{account}/sites",
-            get(account::list_sites).post(account::create_site),
+            get(sites::list_sites).post(sites::create_site),
         )
-        .route("/accounts/{account}/sites/{site}", get(account::get_site))
+        .route("/accounts/{account}/sites/{site}", get(sites::get_site))
         .route(
             "/accounts/{account}/sites/{site}/sippeers",
-            get(account::list_peers).post(account::create_peer),
+            get(sites::list_peers).post(sites::create_peer),
         )
-        .route(PEER, get(account::get_peer))
+        .route(PEER, get(sites::get_peer))
         .route(
             &format!("{PEER}/products/messaging/features/sms"),
-            get(account::get_sms)
-                .post(account::create_sms)
-                .put(account::update_sms)
-                .delete(account::delete_sms),
+            get(features::get_sms)
+                .post(features::create_sms)
+                .put(features::update_sms)
+                .delete(features::delete_sms),
         )
         .route(
             &format!("{PEER}/products/messaging/features/mms"),
-            get(account::get_mms)
-                .post(account::create_mms)
-                .put(account::update_mms)
-                .delete(account::delete_mms),
+            get(features::get_mms)
+                .post(features::create_mms)
+                .put(features::update_mms)
+                .delete(features::delete_mms),
         )
         .route(
             &format!("{PEER}/products/messaging/applicationSettings"),
-            put(account::put_application_settings).get(account::get_application_settings),
+            put(features::put_application_settings).get(features::get_application_settings),
         )
         .route(&format!("{PEER}/tns"), get(numbers::list_peer_numbers))
         .route(
             "/accounts/{account}/applications",
-            get(account::list_applications).post(account::create_application),
+            get(applications::list_applications).post(applications::create_application),
         )
         .route(
             "/accounts/{account}/applications/{app}",
-            get(account::get_application)
-                .put(account::update_application)
-                .delete(account::delete_application),
+            get(applications::get_application)
+                .put(applications::update_application)
+                .delete(applications::delete_application),
         )
         .route(
             "/accounts/{account}/availableNumbers",
@@ -76,12 +84,9 @@ pub fn routes() -> Router<EmulatorState> {
         )
         .route(
             "/accounts/{account}/orders",
-            axum::routing::post(numbers::create_order),
+            axum::routing::post(orders::create_order),
         )
-        .route(
-            "/accounts/{account}/orders/{order}",
-            get(numbers::get_order),
-        )
+        .route("/accounts/{account}/orders/{order}", get(orders::get_order))
         .route(
             "/accounts/{account}/disconnects",
             axum::routing::post(numbers::create_disconnect),
@@ -90,6 +95,14 @@ pub fn routes() -> Router<EmulatorState> {
             "/accounts/{account}/disconnects/{disconnect}",
             get(numbers::get_disconnect),
         )
+}
+
+/// The known element name matching `name` ignoring case, or `name` itself.
+fn canonical(name: &str, known: &[&str]) -> String {
+    known
+        .iter()
+        .find(|k| k.eq_ignore_ascii_case(name))
+        .map_or_else(|| name.to_string(), |k| (*k).to_string())
 }
 
 /// Parses a request body, answering 400 in the resource's `ResponseStatus` envelope when it is
