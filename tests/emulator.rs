@@ -1168,3 +1168,146 @@ async fn reset_clears_resources_records_and_faults() {
     assert_eq!(unknown.status, 404);
     emulator.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_callback_that_keeps_failing_is_given_up_after_the_configured_attempts() {
+    let emulator = start(test_config()).await;
+    let api = Api::new(&emulator);
+    let (receiver, url) = Receiver::start(vec![Reply::Status(503); 10]).await;
+    let p = provision(&api, &url, &ALL_TYPES, 1).await;
+    let sent = api
+        .send_message(&json!({"applicationId": p.app, "from": p.numbers[0],
+                               "to": ["+15555550123"], "text": "x"}))
+        .await;
+    assert_eq!(sent.status, 202);
+
+    let attempts = api.wait_callbacks(4).await;
+    let outcomes: Vec<&str> = attempts
+        .iter()
+        .map(|a| a["outcome"].as_str().expect("outcome"))
+        .collect();
+    assert_eq!(outcomes, ["retry", "retry", "retry", "gave-up"]);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(receiver.hits().len(), 4);
+    emulator.shutdown().await;
+}
+
+fn fixture(name: &str) -> String {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+#[tokio::test]
+async fn recorded_request_fixtures_are_answered_as_bandwidth_answers_them() {
+    let emulator = start(test_config()).await;
+    let api = Api::new(&emulator);
+
+    assert_eq!(
+        api.post("/sites", &fixture("dashboard-create-site-request.xml"))
+            .await
+            .status,
+        201
+    );
+    let site = api
+        .post("/sites", &fixture("spoke-derived-create-site-request.xml"))
+        .await
+        .location_id();
+    let mut peers = Vec::new();
+    for name in [
+        "dashboard-create-sippeer-request.xml",
+        "spoke-derived-create-sippeer-request.xml",
+    ] {
+        let body = fixture(name).replace(
+            "<SiteId>12345</SiteId>",
+            &format!("<SiteId>{site}</SiteId>"),
+        );
+        let created = api.post(&format!("/sites/{site}/sippeers"), &body).await;
+        assert_eq!(created.status, 201, "{name}: {}", created.body);
+        peers.push(created.location_id());
+    }
+    for (peer, prefix) in peers.iter().zip(["dashboard", "spoke-derived"]) {
+        let features = format!("/sites/{site}/sippeers/{peer}/products/messaging/features");
+        let sms = api
+            .post(
+                &format!("{features}/sms"),
+                &fixture(&format!("{prefix}-sms-feature-request.xml")),
+            )
+            .await;
+        assert_eq!(sms.status, 201, "{prefix}: {}", sms.body);
+        let mms = api
+            .post(
+                &format!("{features}/mms"),
+                &fixture(&format!("{prefix}-mms-feature-request.xml")),
+            )
+            .await;
+        assert_eq!(mms.status, 201, "{prefix}: {}", mms.body);
+    }
+
+    for name in [
+        "dashboard-create-application-request.xml",
+        "dashboard-create-application-request.inbound-outbound.xml",
+        "spoke-derived-create-application-request.xml",
+    ] {
+        let created = api.post("/applications", &fixture(name)).await;
+        assert_eq!(created.status, 201, "{name}: {}", created.body);
+        assert!(
+            !created.body.contains("<Password>"),
+            "{name} echoed a password"
+        );
+        let doc = created.xml();
+        assert!(
+            doc.text_at(&["Application", "OutboundCallbackCreds", "UserId"])
+                .is_some()
+        );
+        assert!(
+            doc.text_at(&["Application", "InboundCallbackUrl"])
+                .is_some()
+        );
+    }
+
+    let toll_free = fixture("dashboard-create-order-tollfree-request.xml")
+        .replace("<SiteId>743</SiteId>", &format!("<SiteId>{site}</SiteId>"));
+    let created = api.post("/orders", &toll_free).await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let done = api
+        .get(&format!("/orders/{}", created.location_id()))
+        .await
+        .xml();
+    assert_eq!(done.text_at(&["OrderStatus"]), Some("COMPLETE"));
+    let number = done
+        .text_at(&["CompletedNumbers", "TelephoneNumber", "FullNumber"])
+        .expect("a toll-free number");
+    assert!(number.starts_with('8'));
+
+    // Spoke's flat toll-free order has no order type element: refused with 5087.
+    let flat = fixture("spoke-derived-create-order-tollfree-request.xml")
+        .replace(
+            "<SiteId>12345</SiteId>",
+            &format!("<SiteId>{site}</SiteId>"),
+        )
+        .replace(
+            "<PeerId>500123</PeerId>",
+            &format!("<PeerId>{}</PeerId>", peers[1]),
+        );
+    let refused = api.post("/orders", &flat).await;
+    assert_eq!(refused.status, 400);
+    assert_eq!(
+        refused.xml().text_at(&["ErrorList", "Error", "Code"]),
+        Some("5087")
+    );
+
+    let disconnect = api
+        .post(
+            "/disconnects",
+            &fixture("dashboard-disconnect-request.lowercase-name.xml"),
+        )
+        .await;
+    assert_eq!(disconnect.status, 201);
+    let got = api
+        .get(&format!("/disconnects/{}", disconnect.location_id()))
+        .await
+        .xml();
+    assert_eq!(got.text_at(&["OrderStatus"]), Some("FAILED"));
+    assert_eq!(got.text_at(&["orderRequest", "Name"]), Some("training run"));
+    emulator.shutdown().await;
+}
