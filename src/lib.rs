@@ -1,10 +1,12 @@
 //! spoke-bandwidth: a GraphQL API server giving Spoke organizations a Bandwidth.com integration.
 //!
-//! Dependencies point one way: `http → graphql → services → {store, bandwidth}`.
+//! Dependencies point one way: `http → graphql → services → {store, bandwidth}`; `emulator`
+//! stands alone (the Bandwidth stand-in used by tests and `demo`).
 
 pub mod bandwidth;
 pub mod cli;
 pub mod config;
+pub mod emulator;
 pub mod error;
 pub mod graphql;
 pub mod http;

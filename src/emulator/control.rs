@@ -1,0 +1,229 @@
+//! Control routes under `/_emulator/` (JSON, no auth): inject an inbound message, read the
+//! recorded API requests and callback attempts, inject faults, inspect and reset the state.
+//! These routes are not part of Bandwidth's API and are never recorded.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::callbacks::spawn_deliveries;
+use super::http::json_response;
+use super::messaging::inbound_message;
+use super::rules;
+use super::state::{EmulatorState, Fault};
+
+/// Routes relative to `/_emulator`.
+pub fn routes() -> Router<EmulatorState> {
+    Router::new()
+        .route("/inbound", post(inject_inbound))
+        .route("/requests", get(list_requests))
+        .route("/callbacks", get(list_callbacks))
+        .route(
+            "/faults",
+            post(add_fault).get(list_faults).delete(clear_faults),
+        )
+        .route("/reset", post(reset))
+        .route("/state", get(show_state))
+}
+
+fn control_error(status: StatusCode, message: &str) -> Response {
+    json_response(status, &json!({"error": message}))
+}
+
+/// Body of `POST /_emulator/inbound`.
+#[derive(Debug, Deserialize)]
+pub struct InboundRequest {
+    /// The contact's number (E.164).
+    pub from: String,
+    /// Our Bandwidth number that receives it (E.164).
+    pub to: String,
+    /// Message text.
+    #[serde(default)]
+    pub text: String,
+    /// Media URLs (makes it MMS).
+    #[serde(default)]
+    pub media: Vec<String>,
+}
+
+/// `POST /_emulator/inbound {from, to, text, media}`: posts `message-received` to the
+/// `InboundCallbackUrl` of the application on the location owning `to`. 202
+/// `{messageId, applicationId, callbackUrl}`; 400 for non-E.164 numbers; 404 when `to` is not a
+/// number on the account; 409 when its location has no application (or it has no inbound URL).
+async fn inject_inbound(
+    State(state): State<EmulatorState>,
+    axum::Json(request): axum::Json<InboundRequest>,
+) -> Response {
+    if !rules::is_e164(&request.from) || !rules::is_e164(&request.to) {
+        return control_error(StatusCode::BAD_REQUEST, "from and to must be E.164 numbers");
+    }
+    let (record, delivery, app_id) = {
+        let world = state.world();
+        let Some(owned) = rules::nanp_digits(&request.to).and_then(|d| world.numbers.get(&d))
+        else {
+            return control_error(StatusCode::NOT_FOUND, "'to' is not a number on the account");
+        };
+        let Some(app) = world
+            .peers
+            .get(&owned.peer_id)
+            .and_then(|p| p.application_id.as_ref())
+            .and_then(|id| world.applications.get(id))
+        else {
+            return control_error(
+                StatusCode::CONFLICT,
+                "the number's location has no messaging application",
+            );
+        };
+        let (record, delivery) = inbound_message(
+            app,
+            &state.config().account_id,
+            &request.from,
+            &request.to,
+            &request.text,
+            &request.media,
+        );
+        (record, delivery, app.id.clone())
+    };
+    let Some(delivery) = delivery else {
+        return control_error(
+            StatusCode::CONFLICT,
+            "the application has no InboundCallbackUrl",
+        );
+    };
+    let body = json!({"messageId": record.message_id, "applicationId": app_id,
+                      "callbackUrl": delivery.url});
+    state.world().messages.push(record);
+    spawn_deliveries(&state, vec![delivery]);
+    json_response(StatusCode::ACCEPTED, &body)
+}
+
+/// `GET /_emulator/requests`: every API request, oldest first:
+/// `[{method, path, body, status, at}]`.
+async fn list_requests(State(state): State<EmulatorState>) -> Response {
+    let journal = state.journal();
+    json_response(StatusCode::OK, &json!(journal.requests))
+}
+
+/// `GET /_emulator/callbacks`: every callback attempt, oldest first:
+/// `[{url, authorized, eventTypes, messageId, status, error, outcome, at}]`.
+async fn list_callbacks(State(state): State<EmulatorState>) -> Response {
+    let journal = state.journal();
+    json_response(StatusCode::OK, &json!(journal.callbacks))
+}
+
+/// Body of `POST /_emulator/faults`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FaultRequest {
+    /// HTTP method to match (any when absent or `*`).
+    pub method: Option<String>,
+    /// Substring of the path (with query) to match; empty matches every API request.
+    #[serde(default)]
+    pub path: String,
+    /// Status to answer with (a Bandwidth-shaped error body); absent: only delay.
+    pub status: Option<u16>,
+    /// How many matching requests the fault applies to (default 1).
+    pub times: Option<u32>,
+    /// Delay before answering, in milliseconds (capped at 120 000).
+    pub delay_ms: Option<u64>,
+}
+
+/// `POST /_emulator/faults {method, path, status, times, delayMs}`: 201 with the stored fault
+/// `{id, method, path, status, remaining, delayMs}`. Faults match in the order they were added.
+async fn add_fault(
+    State(state): State<EmulatorState>,
+    axum::Json(request): axum::Json<FaultRequest>,
+) -> Response {
+    if request.status.is_some_and(|s| !(100..=599).contains(&s)) {
+        return control_error(StatusCode::BAD_REQUEST, "status must be 100..=599");
+    }
+    if request.status.is_none() && request.delay_ms.unwrap_or(0) == 0 {
+        return control_error(StatusCode::BAD_REQUEST, "give a status, a delayMs, or both");
+    }
+    let mut journal = state.journal();
+    journal.next_fault_id += 1;
+    let fault = Fault {
+        id: journal.next_fault_id,
+        method: request.method.filter(|m| !m.is_empty()),
+        path: request.path,
+        status: request.status,
+        remaining: request.times.unwrap_or(1),
+        delay_ms: request.delay_ms.unwrap_or(0).min(120_000),
+    };
+    let body = json!(fault);
+    if fault.remaining > 0 {
+        journal.faults.push(fault);
+    }
+    json_response(StatusCode::CREATED, &body)
+}
+
+/// `GET /_emulator/faults`: faults with uses left.
+async fn list_faults(State(state): State<EmulatorState>) -> Response {
+    let journal = state.journal();
+    json_response(StatusCode::OK, &json!(journal.faults))
+}
+
+/// `DELETE /_emulator/faults`: removes every fault.
+async fn clear_faults(State(state): State<EmulatorState>) -> Response {
+    state.journal().faults.clear();
+    json_response(StatusCode::OK, &json!({"cleared": true}))
+}
+
+/// `POST /_emulator/reset`: forgets all resources, records, faults and pending callbacks.
+async fn reset(State(state): State<EmulatorState>) -> Response {
+    state.reset();
+    json_response(StatusCode::OK, &json!({"reset": true}))
+}
+
+/// `GET /_emulator/state`: `{accountId, sites, sipPeers, applications, numbers, orders,
+/// disconnects, messageCount}` (application credentials show the user id only).
+async fn show_state(State(state): State<EmulatorState>) -> Response {
+    let world = state.world();
+    let sites: Vec<Value> = world
+        .sites
+        .values()
+        .map(|s| json!({"id": s.id, "name": s.name}))
+        .collect();
+    let peers: Vec<Value> = world
+        .peers
+        .values()
+        .map(|p| {
+            json!({"id": p.id, "siteId": p.site_id, "name": p.name, "isDefault": p.is_default,
+                   "smsProtocol": p.sms.as_ref().and_then(|s| s.protocol.clone()),
+                   "mmsProtocol": p.mms_protocol, "applicationId": p.application_id})
+        })
+        .collect();
+    let apps: Vec<Value> = world
+        .applications
+        .values()
+        .map(|a| {
+            json!({"id": a.id, "name": a.name, "serviceType": a.service_type,
+                   "inboundCallbackUrl": a.inbound_url, "outboundCallbackUrl": a.outbound_url,
+                   "inboundCallbackUser": a.inbound_creds.as_ref().map(|c| c.user_id.clone()),
+                   "outboundCallbackUser": a.outbound_creds.as_ref().map(|c| c.user_id.clone()),
+                   "requestedCallbackTypes": a.callback_types})
+        })
+        .collect();
+    let orders: Vec<Value> = world
+        .orders
+        .values()
+        .map(|o| json!({"id": o.id, "status": o.status, "completedNumbers": o.completed}))
+        .collect();
+    let disconnects: Vec<Value> = world
+        .disconnects
+        .values()
+        .map(|d| json!({"id": d.id, "status": d.status, "disconnected": d.disconnected}))
+        .collect();
+    let numbers: Vec<&super::state::OwnedNumber> = world.numbers.values().collect();
+    json_response(
+        StatusCode::OK,
+        &json!({
+            "accountId": state.config().account_id, "sites": sites, "sipPeers": peers,
+            "applications": apps, "numbers": numbers, "orders": orders,
+            "disconnects": disconnects, "messageCount": world.messages.len(),
+        }),
+    )
+}
