@@ -2,6 +2,7 @@
 
 use anyhow::Context;
 
+use crate::emulator;
 use crate::config::{Cli, Command, OrgCommand, RoleArg, Settings, TokenCommand};
 use crate::services::access::{self, Role};
 use crate::services::webhook_auth;
@@ -63,6 +64,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             .map_err(describe)?;
             println!("{token}");
             Ok(())
+        }
+        Command::Emulator { listen, account_id, username, password, order_polls, rust_log } => {
+            init_tracing(&rust_log);
+            let config = emulator::EmulatorConfig {
+                account_id,
+                username,
+                password: password.expose().to_owned(),
+                order_polls_to_complete: order_polls,
+                ..Default::default()
+            };
+            eprintln!("Bandwidth emulator on http://{listen}: BANDWIDTH_DASHBOARD_URL=http://{listen}/api BANDWIDTH_MESSAGING_URL=http://{listen}/api/v2");
+            emulator::run(listen, config, startup::shutdown_signal()).await.context("the emulator failed")
         }
         Command::CallbackCredentials { settings, org } => {
             let secret = settings.check_for_serve()?;

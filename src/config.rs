@@ -80,6 +80,27 @@ pub enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Run the Bandwidth emulator (Dashboard API under /api, Messaging API under /api/v2).
+    Emulator {
+        /// Where the emulator listens.
+        #[arg(long, env = "EMULATOR_LISTEN", default_value = "127.0.0.1:3100")]
+        listen: SocketAddr,
+        /// The account id the emulator serves.
+        #[arg(long, env = "EMULATOR_ACCOUNT_ID", default_value = "9900000")]
+        account_id: String,
+        /// The API user name it accepts.
+        #[arg(long, env = "EMULATOR_USERNAME", default_value = "emulator")]
+        username: String,
+        /// The API password it accepts.
+        #[arg(long, env = "EMULATOR_PASSWORD", default_value = "emulator-password", hide_env_values = true)]
+        password: Secret,
+        /// How many status polls an order takes to complete.
+        #[arg(long, default_value_t = 1)]
+        order_polls: u32,
+        /// Log filter (tracing's EnvFilter syntax).
+        #[arg(long = "log", env = "RUST_LOG", default_value = "info")]
+        rust_log: String,
+    },
     /// Print the callback URL, user id and password Bandwidth must use for an organization.
     CallbackCredentials {
         #[command(flatten)]

@@ -7,7 +7,7 @@ use tokio::net::TcpListener;
 
 use crate::config::Settings;
 use crate::state::AppState;
-use crate::{http, store};
+use crate::{http, services, store};
 
 /// A bound, ready-to-run server.
 pub struct Application {
@@ -19,6 +19,16 @@ impl Application {
     /// Checks the settings, opens the database (migrating unless `migrate` is false) and binds
     /// `LISTEN_ADDR` (port 0 picks a free one).
     pub async fn build(settings: Settings, migrate: bool) -> anyhow::Result<Self> {
+        settings.check_for_serve()?;
+        let listener = TcpListener::bind(settings.listen_addr)
+            .await
+            .with_context(|| format!("cannot listen on {}", settings.listen_addr))?;
+        Self::build_on(listener, settings, migrate).await
+    }
+
+    /// As [`Application::build`], on a listener bound by the caller (tests and `demo` bind first
+    /// so that `BASE_URL` can name the real port).
+    pub async fn build_on(listener: TcpListener, settings: Settings, migrate: bool) -> anyhow::Result<Self> {
         settings.check_for_serve()?;
         let db = store::connect(&settings.database_url)
             .await
@@ -33,9 +43,6 @@ impl Application {
                 .await
                 .context("cannot apply the database migrations")?;
         }
-        let listener = TcpListener::bind(settings.listen_addr)
-            .await
-            .with_context(|| format!("cannot listen on {}", settings.listen_addr))?;
         let state = AppState::new(db, settings)?;
         Ok(Self { listener, state })
     }
@@ -58,10 +65,22 @@ impl Application {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         tracing::info!(addr = %self.local_addr(), "listening");
-        axum::serve(self.listener, http::router(self.state))
+        let (stop_jobs, jobs_stopped) = tokio::sync::oneshot::channel::<()>();
+        let runner = tokio::spawn(services::jobs::run_jobs(
+            self.state.clone(),
+            format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple()),
+            services::numbers::run_job,
+            async move {
+                let _ = jobs_stopped.await;
+            },
+        ));
+        let served = axum::serve(self.listener, http::router(self.state))
             .with_graceful_shutdown(shutdown)
             .await
-            .context("the HTTP server failed")
+            .context("the HTTP server failed");
+        let _ = stop_jobs.send(());
+        let _ = runner.await;
+        served
     }
 }
 
