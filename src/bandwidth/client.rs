@@ -1,20 +1,21 @@
 //! [`BandwidthClient`]: configuration (endpoints, credentials, HTTP client) and the one private
 //! `send` helper every call goes through (Basic auth, content types, status → [`Error`]).
 //!
-//! The Dashboard calls live in `dashboard.rs`, the Messaging calls in `messaging.rs`; both are
-//! `impl BandwidthClient` blocks built on the helpers here.
+//! The Dashboard calls live in `dashboard.rs` and `numbers.rs`, the Messaging calls in
+//! `messaging.rs`; all are `impl BandwidthClient` blocks built on the helpers here and in
+//! `wire.rs`.
 
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, TimeZone, Utc};
-use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, LOCATION, RETRY_AFTER};
+use chrono::Utc;
+use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use reqwest::{Method, StatusCode, Url};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 
-use crate::bandwidth::error::{Api, Error, parse_messaging_error, scan_dashboard_errors};
+use crate::bandwidth::envelope::{parse_messaging_error, scan_dashboard_errors};
+use crate::bandwidth::error::{Api, Error};
+use crate::bandwidth::wire::{Answer, Body, retry_at};
 
 /// Bandwidth's production Dashboard base URL.
 pub const DEFAULT_DASHBOARD_URL: &str = "https://dashboard.bandwidth.com/api";
@@ -118,20 +119,6 @@ impl fmt::Debug for BandwidthClient {
             .field("credentials", &self.credentials)
             .finish()
     }
-}
-
-/// A request body, already encoded.
-pub(crate) enum Body {
-    Empty,
-    Xml(String),
-    Json(Vec<u8>),
-}
-
-/// A 2xx answer, read in full.
-pub(crate) struct Answer {
-    pub status: StatusCode,
-    pub headers: HeaderMap,
-    pub body: Vec<u8>,
 }
 
 impl BandwidthClient {
@@ -295,113 +282,6 @@ impl BandwidthClient {
     }
 }
 
-impl Answer {
-    /// Decodes an XML body.
-    pub(crate) fn xml<T: DeserializeOwned>(&self) -> Result<T, Error> {
-        let text = std::str::from_utf8(&self.body).map_err(|e| self.decode_error(Api::Dashboard, e))?;
-        quick_xml::de::from_str(text).map_err(|e| self.decode_error(Api::Dashboard, e))
-    }
-
-    /// Decodes an XML body, or gives `T::default()` when the body is empty.
-    pub(crate) fn xml_or_default<T: DeserializeOwned + Default>(&self) -> Result<T, Error> {
-        if self.body.iter().all(u8::is_ascii_whitespace) {
-            Ok(T::default())
-        } else {
-            self.xml()
-        }
-    }
-
-    /// Decodes a JSON body.
-    pub(crate) fn json<T: DeserializeOwned>(&self) -> Result<T, Error> {
-        serde_json::from_slice(&self.body).map_err(|e| self.decode_error(Api::Messaging, e))
-    }
-
-    /// The last path segment of the `Location` header: the id of a created resource.
-    pub(crate) fn location_id(&self) -> Option<String> {
-        let location = self.headers.get(LOCATION)?.to_str().ok()?;
-        let path = location.split(['?', '#']).next()?;
-        path.trim_end_matches('/')
-            .rsplit('/')
-            .next()
-            .filter(|id| !id.is_empty())
-            .map(str::to_owned)
-    }
-
-    pub(crate) fn incomplete(&self, missing: &'static str) -> Error {
-        Error::Incomplete {
-            api: Api::Dashboard,
-            status: self.status.as_u16(),
-            missing,
-        }
-    }
-
-    fn decode_error(&self, api: Api, reason: impl fmt::Display) -> Error {
-        Error::Decode {
-            api,
-            status: self.status.as_u16(),
-            reason: reason.to_string(),
-        }
-    }
-}
-
-/// Encodes a Dashboard request body.
-pub(crate) fn to_xml<T: Serialize>(value: &T) -> Result<String, Error> {
-    let body = quick_xml::se::to_string(value)
-        .map_err(|e| Error::Config(format!("cannot encode a Dashboard request: {e}")))?;
-    Ok(format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>{body}"
-    ))
-}
-
-/// Appends the fields of a flat serde struct as query parameters (skipping `null`s).
-pub(crate) fn append_query<T: Serialize>(url: &mut Url, query: &T) -> Result<(), Error> {
-    let value = serde_json::to_value(query)
-        .map_err(|e| Error::Config(format!("cannot encode a query: {e}")))?;
-    let serde_json::Value::Object(fields) = value else {
-        return Err(Error::Config("a query must be a struct".to_owned()));
-    };
-    let mut pairs = Vec::new();
-    for (name, value) in fields {
-        match value {
-            serde_json::Value::Null => {}
-            serde_json::Value::String(text) => pairs.push((name, text)),
-            other => pairs.push((name, other.to_string())),
-        }
-    }
-    if !pairs.is_empty() {
-        url.query_pairs_mut().extend_pairs(pairs);
-    }
-    Ok(())
-}
-
-/// When a 429 may be retried: `X-RateLimit-Reset` (Dashboard: epoch seconds; milliseconds
-/// are accepted too) or `Retry-After` (seconds or an HTTP date).
-pub(crate) fn retry_at(headers: &HeaderMap, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    let header = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::trim)
-    };
-    if let Some(reset) = header("x-ratelimit-reset").and_then(|v| v.parse::<i64>().ok()) {
-        let at = if reset > 100_000_000_000 {
-            Utc.timestamp_millis_opt(reset).single()
-        } else {
-            Utc.timestamp_opt(reset, 0).single()
-        };
-        if at.is_some() {
-            return at;
-        }
-    }
-    let retry_after = header(RETRY_AFTER.as_str())?;
-    if let Ok(seconds) = retry_after.parse::<i64>() {
-        return now.checked_add_signed(chrono::Duration::seconds(seconds));
-    }
-    DateTime::parse_from_rfc2822(retry_after)
-        .ok()
-        .map(|at| at.with_timezone(&Utc))
-}
-
 fn parse_base(raw: &str, which: &str) -> Result<Url, Error> {
     let url = Url::parse(raw.trim())
         .map_err(|e| Error::Config(format!("the {which} base URL does not parse: {e}")))?;
@@ -443,14 +323,20 @@ mod tests {
     fn builds_dashboard_paths_with_or_without_a_trailing_slash() {
         for base in ["http://h/api", "http://h/api/"] {
             let url = client(base).dashboard_url(&["sites", "12", "sippeers"]);
-            assert_eq!(url.as_str(), "http://h/api/accounts/9900000/sites/12/sippeers");
+            assert_eq!(
+                url.as_str(),
+                "http://h/api/accounts/9900000/sites/12/sippeers"
+            );
         }
     }
 
     #[test]
     fn percent_encodes_odd_ids_in_paths() {
         let url = client("http://h/api").dashboard_url(&["orders", "a/b c"]);
-        assert_eq!(url.as_str(), "http://h/api/accounts/9900000/orders/a%2Fb%20c");
+        assert_eq!(
+            url.as_str(),
+            "http://h/api/accounts/9900000/orders/a%2Fb%20c"
+        );
     }
 
     #[test]
@@ -464,22 +350,6 @@ mod tests {
             Credentials::new("1", "u", "p"),
         );
         assert!(matches!(result, Err(Error::Config(_))));
-    }
-
-    #[test]
-    fn reads_the_rate_limit_reset_as_epoch_seconds() {
-        let mut headers = HeaderMap::new();
-        headers.insert("X-RateLimit-Reset", "1590033530".parse().expect("header"));
-        let at = retry_at(&headers, Utc::now()).expect("a reset time");
-        assert_eq!(at.timestamp(), 1_590_033_530);
-    }
-
-    #[test]
-    fn reads_retry_after_seconds_relative_to_now() {
-        let now = Utc.timestamp_opt(1_000, 0).single().expect("time");
-        let mut headers = HeaderMap::new();
-        headers.insert(RETRY_AFTER, "30".parse().expect("header"));
-        assert_eq!(retry_at(&headers, now).map(|t| t.timestamp()), Some(1_030));
     }
 
     #[test]

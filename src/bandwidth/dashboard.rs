@@ -1,26 +1,22 @@
-//! Dashboard (XML) calls of [`BandwidthClient`], all under `{dashboard}/accounts/{accountId}`:
-//! sites, sip peers, SMS/MMS features, applications, a sip peer's numbers, number search,
-//! orders and disconnects. See <https://dev.bandwidth.com/docs/numbers> and the contract §2.
-
-use std::collections::HashSet;
+//! Dashboard (XML) account-setup calls of [`BandwidthClient`], all under
+//! `{dashboard}/accounts/{accountId}`: the credentials check, sites, sip peers, SMS/MMS
+//! features and applications. See <https://dev.bandwidth.com/docs/account> and the contract
+//! §2.1–§2.9; number calls live in `numbers.rs`.
 
 use reqwest::Method;
 
-use crate::bandwidth::client::{Answer, BandwidthClient, append_query, to_xml};
+use crate::bandwidth::client::BandwidthClient;
 use crate::bandwidth::error::Error;
 use crate::bandwidth::types::account::{
-    ApplicationProvisioningResponse, ApplicationsSettingsResponse, MmsFeatureResponse,
-    SipPeerResponse, SiteResponse, SitesResponse, SmsFeatureResponse,
+    MmsFeatureResponse, SipPeerResponse, SiteResponse, SitesResponse, SmsFeatureResponse,
 };
-use crate::bandwidth::types::numbers::SipPeerTelephoneNumbersResponse;
+use crate::bandwidth::types::applications::{
+    ApplicationProvisioningResponse, ApplicationsSettingsResponse,
+};
 use crate::bandwidth::types::{
-    Application, ApplicationsSettings, AvailableNumbersQuery, DisconnectResponse, MmsFeature,
-    NewDisconnect, NewOrder, OrderResponse, SearchResult, SipPeer, SipPeerTelephoneNumber, Site,
-    SmsFeature,
+    Application, ApplicationsSettings, MmsFeature, SipPeer, Site, SmsFeature,
 };
-
-/// Page size Bandwidth uses by default for `…/tns` (and the largest it documents).
-pub const DEFAULT_TNS_PAGE_SIZE: u32 = 5000;
+use crate::bandwidth::wire::{Answer, to_xml};
 
 const SMS: [&str; 4] = ["products", "messaging", "features", "sms"];
 const MMS: [&str; 4] = ["products", "messaging", "features", "mms"];
@@ -72,7 +68,11 @@ impl BandwidthClient {
     /// Creates a sip peer (location) and returns its id, which Bandwidth only sends as the
     /// last segment of the `Location` header (the 201 has no body).
     #[tracing::instrument(skip_all, fields(site_id = %site_id))]
-    pub async fn create_sip_peer(&self, site_id: &str, sip_peer: &SipPeer) -> Result<String, Error> {
+    pub async fn create_sip_peer(
+        &self,
+        site_id: &str,
+        sip_peer: &SipPeer,
+    ) -> Result<String, Error> {
         let url = self.dashboard_url(&["sites", site_id, "sippeers"]);
         let answer = self
             .dashboard(Method::POST, url, Some(to_xml(sip_peer)?), false)
@@ -88,7 +88,9 @@ impl BandwidthClient {
         let url = self.dashboard_url(&["sites", site_id, "sippeers", sip_peer_id]);
         let answer = self.dashboard(Method::GET, url, None, false).await?;
         let response: SipPeerResponse = answer.xml()?;
-        response.sip_peer.ok_or(answer.incomplete("a SipPeer element"))
+        response
+            .sip_peer
+            .ok_or(answer.incomplete("a SipPeer element"))
     }
 
     /// Enables SMS on a sip peer (`POST …/products/messaging/features/sms`, 201).
@@ -100,7 +102,13 @@ impl BandwidthClient {
         feature: &SmsFeature,
     ) -> Result<SmsFeature, Error> {
         let answer = self
-            .feature_call(Method::POST, site_id, sip_peer_id, &SMS, Some(to_xml(feature)?))
+            .feature_call(
+                Method::POST,
+                site_id,
+                sip_peer_id,
+                &SMS,
+                Some(to_xml(feature)?),
+            )
             .await?;
         let response: SmsFeatureResponse = answer.xml_or_default()?;
         Ok(response.feature.unwrap_or_else(|| feature.clone()))
@@ -108,7 +116,11 @@ impl BandwidthClient {
 
     /// Reads a sip peer's SMS settings.
     #[tracing::instrument(skip_all, fields(site_id = %site_id, sip_peer_id = %sip_peer_id))]
-    pub async fn get_sms_feature(&self, site_id: &str, sip_peer_id: &str) -> Result<SmsFeature, Error> {
+    pub async fn get_sms_feature(
+        &self,
+        site_id: &str,
+        sip_peer_id: &str,
+    ) -> Result<SmsFeature, Error> {
         let answer = self
             .feature_call(Method::GET, site_id, sip_peer_id, &SMS, None)
             .await?;
@@ -126,9 +138,15 @@ impl BandwidthClient {
         sip_peer_id: &str,
         feature: &SmsFeature,
     ) -> Result<(), Error> {
-        self.feature_call(Method::PUT, site_id, sip_peer_id, &SMS, Some(to_xml(feature)?))
-            .await
-            .map(|_| ())
+        self.feature_call(
+            Method::PUT,
+            site_id,
+            sip_peer_id,
+            &SMS,
+            Some(to_xml(feature)?),
+        )
+        .await
+        .map(|_| ())
     }
 
     /// Enables MMS on a sip peer (SMS must be enabled first, else 400/13623).
@@ -140,7 +158,13 @@ impl BandwidthClient {
         feature: &MmsFeature,
     ) -> Result<MmsFeature, Error> {
         let answer = self
-            .feature_call(Method::POST, site_id, sip_peer_id, &MMS, Some(to_xml(feature)?))
+            .feature_call(
+                Method::POST,
+                site_id,
+                sip_peer_id,
+                &MMS,
+                Some(to_xml(feature)?),
+            )
             .await?;
         let response: MmsFeatureResponse = answer.xml_or_default()?;
         Ok(response.feature.unwrap_or_else(|| feature.clone()))
@@ -148,12 +172,18 @@ impl BandwidthClient {
 
     /// Reads a sip peer's MMS settings.
     #[tracing::instrument(skip_all, fields(site_id = %site_id, sip_peer_id = %sip_peer_id))]
-    pub async fn get_mms_feature(&self, site_id: &str, sip_peer_id: &str) -> Result<MmsFeature, Error> {
+    pub async fn get_mms_feature(
+        &self,
+        site_id: &str,
+        sip_peer_id: &str,
+    ) -> Result<MmsFeature, Error> {
         let answer = self
             .feature_call(Method::GET, site_id, sip_peer_id, &MMS, None)
             .await?;
         let response: MmsFeatureResponse = answer.xml()?;
-        response.feature.ok_or(answer.incomplete("an MmsFeature element"))
+        response
+            .feature
+            .ok_or(answer.incomplete("an MmsFeature element"))
     }
 
     /// Replaces a sip peer's MMS settings (`PUT`, 200, no documented body).
@@ -164,15 +194,24 @@ impl BandwidthClient {
         sip_peer_id: &str,
         feature: &MmsFeature,
     ) -> Result<(), Error> {
-        self.feature_call(Method::PUT, site_id, sip_peer_id, &MMS, Some(to_xml(feature)?))
-            .await
-            .map(|_| ())
+        self.feature_call(
+            Method::PUT,
+            site_id,
+            sip_peer_id,
+            &MMS,
+            Some(to_xml(feature)?),
+        )
+        .await
+        .map(|_| ())
     }
 
     /// Creates a messaging application (`POST /accounts/{a}/applications`, 201). The
     /// returned application's id comes from the body, or from `Location`.
     #[tracing::instrument(skip_all)]
-    pub async fn create_application(&self, application: &Application) -> Result<Application, Error> {
+    pub async fn create_application(
+        &self,
+        application: &Application,
+    ) -> Result<Application, Error> {
         let url = self.dashboard_url(&["applications"]);
         let answer = self
             .dashboard(Method::POST, url, Some(to_xml(application)?), false)
@@ -186,8 +225,11 @@ impl BandwidthClient {
             ..application.clone()
         });
         if created.application_id.is_none() {
-            created.application_id =
-                Some(answer.location_id().ok_or(answer.incomplete("an application id"))?);
+            created.application_id = Some(
+                answer
+                    .location_id()
+                    .ok_or(answer.incomplete("an application id"))?,
+            );
         }
         Ok(created)
     }
@@ -202,7 +244,10 @@ impl BandwidthClient {
         if let Some(application) = response.application {
             return Ok(application);
         }
-        let mut items = response.application_list.map(|l| l.items).unwrap_or_default();
+        let mut items = response
+            .application_list
+            .map(|l| l.items)
+            .unwrap_or_default();
         if let Some(i) = items
             .iter()
             .position(|a| a.application_id.as_deref() == Some(application_id))
@@ -270,132 +315,6 @@ impl BandwidthClient {
         self.dashboard(Method::PUT, url, Some(body.to_owned()), false)
             .await
             .map(|_| ())
-    }
-
-    /// Every number on a sip peer, fetching pages of [`DEFAULT_TNS_PAGE_SIZE`].
-    pub async fn list_sip_peer_numbers(
-        &self,
-        site_id: &str,
-        sip_peer_id: &str,
-    ) -> Result<Vec<SipPeerTelephoneNumber>, Error> {
-        self.list_sip_peer_numbers_paged(site_id, sip_peer_id, DEFAULT_TNS_PAGE_SIZE)
-            .await
-    }
-
-    /// Every number on a sip peer, fetching page 1, 2, … of `page_size` until a page holds
-    /// fewer than `page_size` numbers (an empty `<SipPeerTelephoneNumbers/>` included). Stops
-    /// as well when a page brings no new number, so a server that ignores `page` cannot make
-    /// this loop forever.
-    #[tracing::instrument(skip_all, fields(site_id = %site_id, sip_peer_id = %sip_peer_id))]
-    pub async fn list_sip_peer_numbers_paged(
-        &self,
-        site_id: &str,
-        sip_peer_id: &str,
-        page_size: u32,
-    ) -> Result<Vec<SipPeerTelephoneNumber>, Error> {
-        let page_size = page_size.max(1);
-        let mut seen = HashSet::new();
-        let mut all = Vec::new();
-        for page in 1u32.. {
-            let numbers = self
-                .get_sip_peer_numbers_page(site_id, sip_peer_id, page, page_size)
-                .await?;
-            let count = numbers.len();
-            let mut new = 0usize;
-            for number in numbers {
-                if seen.insert(number.full_number.clone()) {
-                    all.push(number);
-                    new += 1;
-                }
-            }
-            if count < page_size as usize || new == 0 {
-                break;
-            }
-        }
-        Ok(all)
-    }
-
-    /// One page of a sip peer's numbers (`GET …/sippeers/{id}/tns?page=N&size=S`).
-    #[tracing::instrument(skip_all, fields(site_id = %site_id, sip_peer_id = %sip_peer_id, page))]
-    pub async fn get_sip_peer_numbers_page(
-        &self,
-        site_id: &str,
-        sip_peer_id: &str,
-        page: u32,
-        size: u32,
-    ) -> Result<Vec<SipPeerTelephoneNumber>, Error> {
-        let mut url = self.dashboard_url(&["sites", site_id, "sippeers", sip_peer_id, "tns"]);
-        url.query_pairs_mut()
-            .append_pair("page", &page.to_string())
-            .append_pair("size", &size.to_string());
-        let answer = self.dashboard(Method::GET, url, None, false).await?;
-        let response: SipPeerTelephoneNumbersResponse = answer.xml_or_default()?;
-        Ok(response.numbers.map(|n| n.items).unwrap_or_default())
-    }
-
-    /// Searches numbers Bandwidth has in stock (`GET /accounts/{a}/availableNumbers`).
-    /// Search errors come back as 400 `SearchResult/Error` (codes 4000–4026).
-    #[tracing::instrument(skip_all)]
-    pub async fn search_available_numbers(
-        &self,
-        query: &AvailableNumbersQuery,
-    ) -> Result<SearchResult, Error> {
-        let mut url = self.dashboard_url(&["availableNumbers"]);
-        append_query(&mut url, query)?;
-        let answer = self.dashboard(Method::GET, url, None, false).await?;
-        answer.xml_or_default()
-    }
-
-    /// Places a number order (`POST /accounts/{a}/orders`, 201, status usually `RECEIVED`).
-    /// The order id is `Order/id` from the body, or the `Location` header's last segment.
-    #[tracing::instrument(skip_all)]
-    pub async fn create_order(&self, order: &NewOrder) -> Result<OrderResponse, Error> {
-        let url = self.dashboard_url(&["orders"]);
-        let answer = self
-            .dashboard(Method::POST, url, Some(to_xml(order)?), false)
-            .await?;
-        let mut response: OrderResponse = answer.xml_or_default()?;
-        if response.id().is_none() {
-            let id = answer.location_id().ok_or(answer.incomplete("an order id"))?;
-            response.order.get_or_insert_with(Default::default).id = Some(id);
-        }
-        Ok(response)
-    }
-
-    /// Reads a number order. PARTIAL and FAILED orders come back as HTTP 200 with an
-    /// `ErrorList`; they are returned as data (see [`OrderResponse::errors`]), not as errors.
-    #[tracing::instrument(skip_all, fields(order_id = %order_id))]
-    pub async fn get_order(&self, order_id: &str) -> Result<OrderResponse, Error> {
-        let url = self.dashboard_url(&["orders", order_id]);
-        let answer = self.dashboard(Method::GET, url, None, true).await?;
-        answer.xml()
-    }
-
-    /// Places a disconnect order (`POST /accounts/{a}/disconnects`, 201). The id is
-    /// `orderRequest/id`, or the `Location` header's last segment.
-    #[tracing::instrument(skip_all)]
-    pub async fn create_disconnect(&self, disconnect: &NewDisconnect) -> Result<DisconnectResponse, Error> {
-        let url = self.dashboard_url(&["disconnects"]);
-        let answer = self
-            .dashboard(Method::POST, url, Some(to_xml(disconnect)?), false)
-            .await?;
-        let mut response: DisconnectResponse = answer.xml_or_default()?;
-        if response.id().is_none() {
-            let id = answer
-                .location_id()
-                .ok_or(answer.incomplete("a disconnect order id"))?;
-            response.order_request.get_or_insert_with(Default::default).id = Some(id);
-        }
-        Ok(response)
-    }
-
-    /// Reads a disconnect order; like [`BandwidthClient::get_order`], an `ErrorList` on a
-    /// 200 is data.
-    #[tracing::instrument(skip_all, fields(disconnect_id = %disconnect_id))]
-    pub async fn get_disconnect(&self, disconnect_id: &str) -> Result<DisconnectResponse, Error> {
-        let url = self.dashboard_url(&["disconnects", disconnect_id]);
-        let answer = self.dashboard(Method::GET, url, None, true).await?;
-        answer.xml()
     }
 
     async fn feature_call(

@@ -1,15 +1,12 @@
-//! The one error type of the Bandwidth client, and the readers for Bandwidth's error bodies.
+//! The one error type of the Bandwidth client, [`Error`], with its helpers and its texts.
 //!
-//! Owns the mapping from "what Bandwidth answered" to [`Error`]: the three Dashboard XML
-//! envelopes (`ResponseStatus`, `ErrorList`, `SearchResult/Error`), Messaging's JSON errors
-//! (including the Spring-style 404), rate limiting and transport failures.
 //! Texts built here never include credentials: they only quote Bandwidth's error codes and
-//! descriptions, never request or response bodies.
+//! descriptions, never request or response bodies. Reading error bodies lives in
+//! `envelope.rs`.
 
 use std::fmt;
 
 use chrono::{DateTime, Utc};
-use quick_xml::events::Event;
 use serde::Deserialize;
 
 /// Which Bandwidth API a call went to.
@@ -132,6 +129,9 @@ pub enum Error {
         /// What was missing.
         missing: &'static str,
     },
+    /// A request body or query could not be encoded (a bug in the DTOs, not Bandwidth's).
+    #[error("could not encode the request to Bandwidth: {0}")]
+    Encode(String),
     /// The client was configured with something unusable (e.g. a base URL that does not parse).
     #[error("invalid Bandwidth client configuration: {0}")]
     Config(String),
@@ -148,11 +148,12 @@ impl Error {
             Error::Unreachable { .. }
             | Error::Timeout { .. }
             | Error::Transport { .. }
+            | Error::Encode(_)
             | Error::Config(_) => None,
         }
     }
 
-    /// The API the failed call went to (`None` for configuration errors).
+    /// The API the failed call went to (`None` for encoding and configuration errors).
     pub fn api(&self) -> Option<Api> {
         match self {
             Error::Rejected { api, .. }
@@ -162,7 +163,7 @@ impl Error {
             | Error::Transport { api, .. }
             | Error::Decode { api, .. }
             | Error::Incomplete { api, .. } => Some(*api),
-            Error::Config(_) => None,
+            Error::Encode(_) | Error::Config(_) => None,
         }
     }
 
@@ -193,7 +194,9 @@ impl Error {
     }
 
     /// Whether retrying the same call later may succeed: rate limits, 5xx answers, timeouts
-    /// and unreachable hosts.
+    /// and unreachable hosts. Other transport failures are not, since the request may have
+    /// been processed. A timed-out request may have been processed too: check before
+    /// retrying a non-idempotent call (an order, a message).
     pub fn is_transient(&self) -> bool {
         match self {
             Error::RateLimited { .. } | Error::Timeout { .. } | Error::Unreachable { .. } => true,
@@ -204,7 +207,13 @@ impl Error {
 
     /// Whether Bandwidth rejected the credentials (401) or the user's permissions (403).
     pub fn is_auth_failure(&self) -> bool {
-        matches!(self, Error::Rejected { status: 401 | 403, .. })
+        matches!(
+            self,
+            Error::Rejected {
+                status: 401 | 403,
+                ..
+            }
+        )
     }
 
     /// Sorts a transport error into [`Error::Timeout`], [`Error::Unreachable`] or
@@ -273,166 +282,9 @@ fn describe_rate_limit(retry_at: Option<DateTime<Utc>>, errors: &[ApiError]) -> 
     text
 }
 
-/// Collects every error entry in a Dashboard XML body, whatever the root element:
-/// `ResponseStatus`-style `ErrorCode`+`Description` pairs (code `0` means success and is
-/// skipped) and `Error` elements with `Code`/`Description`/`TelephoneNumber` (inside
-/// `ErrorList`, `Errors` or `SearchResult`). A body that is not XML yields no entries.
-pub(crate) fn scan_dashboard_errors(body: &[u8]) -> Vec<ApiError> {
-    #[derive(Default)]
-    struct Frame {
-        name: String,
-        text: String,
-        error_code: Option<String>,
-        code: Option<String>,
-        description: Option<String>,
-        telephone_number: Option<String>,
-    }
-
-    let mut reader = quick_xml::Reader::from_reader(body);
-    let mut stack: Vec<Frame> = Vec::new();
-    let mut found = Vec::new();
-    loop {
-        match reader.read_event() {
-            Ok(Event::Start(start)) => stack.push(Frame {
-                name: String::from_utf8_lossy(start.local_name().as_ref()).into_owned(),
-                ..Frame::default()
-            }),
-            Ok(Event::Text(text)) => {
-                if let (Some(top), Ok(content)) = (stack.last_mut(), text.xml_content()) {
-                    top.text.push_str(&content);
-                }
-            }
-            Ok(Event::CData(data)) => {
-                if let (Some(top), Ok(content)) = (stack.last_mut(), data.decode()) {
-                    top.text.push_str(&content);
-                }
-            }
-            Ok(Event::GeneralRef(reference)) => {
-                let resolved = match reference.resolve_char_ref() {
-                    Ok(Some(c)) => Some(c.to_string()),
-                    _ => reference
-                        .decode()
-                        .ok()
-                        .and_then(|name| quick_xml::escape::resolve_predefined_entity(&name))
-                        .map(str::to_owned),
-                };
-                if let (Some(top), Some(resolved)) = (stack.last_mut(), resolved) {
-                    top.text.push_str(&resolved);
-                }
-            }
-            Ok(Event::End(_)) => {
-                let Some(frame) = stack.pop() else { break };
-                if let Some(code) = frame.error_code.filter(|c| c != "0") {
-                    found.push(ApiError {
-                        code,
-                        description: frame.description.clone().unwrap_or_default(),
-                        telephone_number: None,
-                    });
-                } else if frame.name == "Error" {
-                    if let Some(code) = frame.code {
-                        found.push(ApiError {
-                            code,
-                            description: frame.description.clone().unwrap_or_default(),
-                            telephone_number: frame.telephone_number.clone(),
-                        });
-                    }
-                }
-                if let Some(parent) = stack.last_mut() {
-                    let value = frame.text.trim().to_owned();
-                    match frame.name.as_str() {
-                        "ErrorCode" => parent.error_code = Some(value),
-                        "Code" => parent.code = Some(value),
-                        "Description" => parent.description = Some(value),
-                        "TelephoneNumber" => parent.telephone_number = Some(value),
-                        _ => {}
-                    }
-                }
-            }
-            Ok(Event::Eof) | Err(_) => break,
-            Ok(_) => {}
-        }
-    }
-    found
-}
-
-/// The two JSON error shapes Messaging uses.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum MessagingErrorBody {
-    Typed {
-        #[serde(rename = "type")]
-        kind: String,
-        #[serde(default)]
-        description: String,
-        #[serde(default, rename = "fieldErrors")]
-        field_errors: Option<Vec<FieldError>>,
-    },
-    Spring {
-        error: String,
-        #[serde(default)]
-        message: String,
-    },
-}
-
-/// Reads a Messaging error body: `{type, description, fieldErrors?}` or the Spring-style
-/// `{timestamp, status, error, message, path}`. Anything else yields no entries.
-pub(crate) fn parse_messaging_error(body: &[u8]) -> (Vec<ApiError>, Vec<FieldError>) {
-    match serde_json::from_slice::<MessagingErrorBody>(body) {
-        Ok(MessagingErrorBody::Typed {
-            kind,
-            description,
-            field_errors,
-        }) => (
-            vec![ApiError {
-                code: kind,
-                description,
-                telephone_number: None,
-            }],
-            field_errors.unwrap_or_default(),
-        ),
-        Ok(MessagingErrorBody::Spring { error, message }) => (
-            vec![ApiError {
-                code: error,
-                description: message,
-                telephone_number: None,
-            }],
-            Vec::new(),
-        ),
-        Err(_) => (Vec::new(), Vec::new()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn finds_a_response_status_under_any_root() {
-        let body = br#"<?xml version="1.0"?><Whatever><ResponseStatus><ErrorCode>1001</ErrorCode><Description>Access Denied</Description></ResponseStatus></Whatever>"#;
-        let errors = scan_dashboard_errors(body);
-        assert_eq!(errors.len(), 1);
-        assert_eq!(errors[0].code, "1001");
-        assert_eq!(errors[0].description, "Access Denied");
-    }
-
-    #[test]
-    fn ignores_a_zero_error_code_and_unrelated_descriptions() {
-        let body = b"<SiteResponse><Site><Description>Test Gateway</Description></Site><ResponseStatus><ErrorCode>0</ErrorCode><Description>ok</Description></ResponseStatus></SiteResponse>";
-        assert!(scan_dashboard_errors(body).is_empty());
-    }
-
-    #[test]
-    fn reads_escaped_text_in_descriptions() {
-        let body = b"<R><Errors><Error><Code>1</Code><Description>a &amp; b &#65;</Description></Error></Errors></R>";
-        let errors = scan_dashboard_errors(body);
-        assert_eq!(errors[0].description, "a & b A");
-    }
-
-    #[test]
-    fn finds_nothing_in_a_body_that_is_not_xml() {
-        assert!(scan_dashboard_errors(b"").is_empty());
-        assert!(scan_dashboard_errors(b"<html><body>Bad gateway").is_empty());
-    }
 
     #[test]
     fn a_rejection_reads_well_to_a_human() {

@@ -3,17 +3,18 @@
 
 use reqwest::Method;
 
-use crate::bandwidth::client::{BandwidthClient, Body, append_query};
+use crate::bandwidth::client::BandwidthClient;
 use crate::bandwidth::error::{Api, Error};
 use crate::bandwidth::types::{Message, MessageRequest, MessagesPage, MessagesQuery};
+use crate::bandwidth::wire::{Body, append_query};
 
 impl BandwidthClient {
     /// Queues a message (`POST /users/{a}/messages`). Bandwidth answers 202 with the message;
     /// 202 only means "queued": delivery is reported later by callback.
     #[tracing::instrument(skip_all, fields(recipients = request.to.len()))]
     pub async fn send_message(&self, request: &MessageRequest) -> Result<Message, Error> {
-        let body = serde_json::to_vec(request)
-            .map_err(|e| Error::Config(format!("cannot encode a message: {e}")))?;
+        let body =
+            serde_json::to_vec(request).map_err(|e| Error::Encode(format!("message: {e}")))?;
         let url = self.messaging_url(&["messages"]);
         let answer = self
             .send(Api::Messaging, Method::POST, url, Body::Json(body))

@@ -16,17 +16,22 @@
 //! # Ok(()) }
 //! ```
 
+#![warn(missing_docs)]
+
 mod client;
 mod dashboard;
+mod envelope;
 mod error;
 mod messaging;
+mod numbers;
 pub mod types;
+mod wire;
 
 pub use client::{
     BandwidthClient, Credentials, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DASHBOARD_URL,
     DEFAULT_MESSAGING_URL, DEFAULT_REQUEST_TIMEOUT, Endpoints, build_http_client,
     default_http_client,
 };
-pub use dashboard::DEFAULT_TNS_PAGE_SIZE;
 pub use error::{Api, ApiError, Error, FieldError};
+pub use numbers::DEFAULT_TNS_PAGE_SIZE;
 pub use types::*;

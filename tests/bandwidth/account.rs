@@ -31,7 +31,11 @@ fn documented_site() -> Site {
 #[tokio::test]
 async fn creates_a_site_with_the_documented_body_and_reads_its_id() {
     let server = FixtureServer::start().await;
-    server.on("POST", SITES, Reply::fixture(201, "dashboard-create-site-201.xml"));
+    server.on(
+        "POST",
+        SITES,
+        Reply::fixture(201, "dashboard-create-site-201.xml"),
+    );
 
     let site = server
         .client()
@@ -50,7 +54,11 @@ async fn creates_a_site_with_the_documented_body_and_reads_its_id() {
 #[tokio::test]
 async fn creates_a_site_with_the_body_spoke_sends() {
     let server = FixtureServer::start().await;
-    server.on("POST", SITES, Reply::fixture(201, "dashboard-create-site-201.spec.xml"));
+    server.on(
+        "POST",
+        SITES,
+        Reply::fixture(201, "dashboard-create-site-201.spec.xml"),
+    );
     let site = Site {
         name: "Spoke org1 Acme Org".into(),
         address: Some(Address {
@@ -99,7 +107,11 @@ async fn takes_a_created_sites_id_from_location_when_the_body_is_empty() {
 #[tokio::test]
 async fn reads_a_site() {
     let server = FixtureServer::start().await;
-    server.on("GET", "/api/accounts/9900000/sites/3013", Reply::fixture(200, "dashboard-get-site-200.xml"));
+    server.on(
+        "GET",
+        "/api/accounts/9900000/sites/3013",
+        Reply::fixture(200, "dashboard-get-site-200.xml"),
+    );
 
     let site = server.client().get_site("3013").await.expect("site");
 
@@ -115,7 +127,11 @@ async fn reads_a_site() {
 #[tokio::test]
 async fn reports_a_missing_site_with_status_code_and_description() {
     let server = FixtureServer::start().await;
-    server.on("GET", "/api/accounts/9900000/sites/3014", Reply::fixture(404, "dashboard-get-site-404.xml"));
+    server.on(
+        "GET",
+        "/api/accounts/9900000/sites/3014",
+        Reply::fixture(404, "dashboard-get-site-404.xml"),
+    );
 
     let error = server.client().get_site("3014").await.expect_err("missing");
 
@@ -217,7 +233,10 @@ async fn a_created_sip_peer_without_location_is_an_incomplete_answer() {
         .await
         .expect_err("no id");
 
-    assert!(matches!(error, Error::Incomplete { status: 201, .. }), "{error:?}");
+    assert!(
+        matches!(error, Error::Incomplete { status: 201, .. }),
+        "{error:?}"
+    );
 }
 
 #[tokio::test]
@@ -245,7 +264,11 @@ async fn reports_a_sip_peer_creation_error() {
 async fn reads_a_sip_peer_and_ignores_its_voice_settings() {
     let server = FixtureServer::start().await;
     let path = "/api/accounts/9900000/sites/45/sippeers/304985";
-    server.on("GET", path, Reply::fixture(200, "dashboard-get-sippeer-200.xml"));
+    server.on(
+        "GET",
+        path,
+        Reply::fixture(200, "dashboard-get-sippeer-200.xml"),
+    );
 
     let peer = server
         .client()
@@ -288,7 +311,11 @@ const MMS: &str = "/api/accounts/9900000/sites/1/sippeers/2/products/messaging/f
 #[tokio::test]
 async fn enables_sms_with_the_documented_settings() {
     let server = FixtureServer::start().await;
-    server.on("POST", SMS, Reply::fixture(201, "dashboard-sms-feature-201.xml"));
+    server.on(
+        "POST",
+        SMS,
+        Reply::fixture(201, "dashboard-sms-feature-201.xml"),
+    );
     let feature = SmsFeature {
         settings: SmsFeatureSettings {
             toll_free: Some(true),
@@ -310,7 +337,10 @@ async fn enables_sms_with_the_documented_settings() {
         .await
         .expect("created");
 
-    assert_eq!(created.http_settings.proxy_peer_id.as_deref(), Some("569238"));
+    assert_eq!(
+        created.http_settings.proxy_peer_id.as_deref(),
+        Some("569238")
+    );
     assert_eq!(created.settings, feature.settings);
     let request = server.single_request();
     request.assert_dashboard("POST", SMS);
@@ -320,7 +350,11 @@ async fn enables_sms_with_the_documented_settings() {
 #[tokio::test]
 async fn sends_spokes_sms_settings_and_the_recommended_http_settings() {
     let server = FixtureServer::start().await;
-    server.on("POST", SMS, Reply::fixture(201, "dashboard-sms-feature-201.xml"));
+    server.on(
+        "POST",
+        SMS,
+        Reply::fixture(201, "dashboard-sms-feature-201.xml"),
+    );
     let mut spokes = SmsFeature::http(true);
     spokes.settings.short_code = None;
     let client = server.client();
@@ -335,14 +369,26 @@ async fn sends_spokes_sms_settings_and_the_recommended_http_settings() {
         .expect("created");
 
     let requests = server.requests();
-    assert_same_xml(&requests[0].body_text(), "spoke-derived-sms-feature-request.xml");
+    assert_same_xml(
+        &requests[0].body_text(),
+        "spoke-derived-sms-feature-request.xml",
+    );
     let recommended = XmlNode::parse(&requests[1].body_text());
     let settings = recommended
         .child("SipPeerSmsFeatureSettings")
         .expect("settings");
-    assert_eq!(settings.child("ShortCode").map(|n| n.text.as_str()), Some("false"));
-    assert_eq!(settings.child("Zone1").map(|n| n.text.as_str()), Some("true"));
-    assert_eq!(settings.child("Zone5").map(|n| n.text.as_str()), Some("false"));
+    assert_eq!(
+        settings.child("ShortCode").map(|n| n.text.as_str()),
+        Some("false")
+    );
+    assert_eq!(
+        settings.child("Zone1").map(|n| n.text.as_str()),
+        Some("true")
+    );
+    assert_eq!(
+        settings.child("Zone5").map(|n| n.text.as_str()),
+        Some("false")
+    );
 }
 
 #[tokio::test]
@@ -350,7 +396,11 @@ async fn reads_and_replaces_sms_settings() {
     let server = FixtureServer::start().await;
     // No GET fixture exists; the 201 body has the documented GET shape.
     server
-        .on("GET", SMS, Reply::fixture(200, "dashboard-sms-feature-201.xml"))
+        .on(
+            "GET",
+            SMS,
+            Reply::fixture(200, "dashboard-sms-feature-201.xml"),
+        )
         .on("PUT", SMS, Reply::raw(200, &[], ""));
     let client = server.client();
 
@@ -370,7 +420,11 @@ async fn reads_and_replaces_sms_settings() {
 #[tokio::test]
 async fn reports_an_sms_feature_error() {
     let server = FixtureServer::start().await;
-    server.on("POST", SMS, Reply::fixture(400, "dashboard-sms-feature-400.xml"));
+    server.on(
+        "POST",
+        SMS,
+        Reply::fixture(400, "dashboard-sms-feature-400.xml"),
+    );
 
     let error = server
         .client()
@@ -384,7 +438,11 @@ async fn reports_an_sms_feature_error() {
 #[tokio::test]
 async fn enables_mms_with_the_documented_and_spoke_bodies() {
     let server = FixtureServer::start().await;
-    server.on("POST", MMS, Reply::fixture(201, "dashboard-mms-feature-201.xml"));
+    server.on(
+        "POST",
+        MMS,
+        Reply::fixture(201, "dashboard-mms-feature-201.xml"),
+    );
 
     let created = server
         .client()
@@ -397,15 +455,26 @@ async fn enables_mms_with_the_documented_and_spoke_bodies() {
     let request = server.single_request();
     request.assert_dashboard("POST", MMS);
     assert_same_xml(&request.body_text(), "dashboard-mms-feature-request.xml");
-    assert_same_xml(&request.body_text(), "spoke-derived-mms-feature-request.xml");
+    assert_same_xml(
+        &request.body_text(),
+        "spoke-derived-mms-feature-request.xml",
+    );
 }
 
 #[tokio::test]
 async fn reads_mms_answers_with_lowercase_protocol_and_proxy_peer_id() {
     let server = FixtureServer::start().await;
     server
-        .on("POST", MMS, Reply::fixture(201, "dashboard-mms-feature-201.lowercase.xml"))
-        .on("GET", MMS, Reply::fixture(200, "dashboard-get-mms-feature-200.spec.xml"))
+        .on(
+            "POST",
+            MMS,
+            Reply::fixture(201, "dashboard-mms-feature-201.lowercase.xml"),
+        )
+        .on(
+            "GET",
+            MMS,
+            Reply::fixture(200, "dashboard-get-mms-feature-200.spec.xml"),
+        )
         .on("PUT", MMS, Reply::raw(200, &[], ""));
     let client = server.client();
 
@@ -429,7 +498,11 @@ async fn reads_mms_answers_with_lowercase_protocol_and_proxy_peer_id() {
 #[tokio::test]
 async fn reports_an_mms_feature_error() {
     let server = FixtureServer::start().await;
-    server.on("POST", MMS, Reply::fixture(400, "dashboard-mms-feature-400.xml"));
+    server.on(
+        "POST",
+        MMS,
+        Reply::fixture(400, "dashboard-mms-feature-400.xml"),
+    );
 
     let error = server
         .client()
@@ -461,7 +534,11 @@ fn callback_types(types: &[&str]) -> Option<CallbackTypes> {
 #[tokio::test]
 async fn creates_an_application_with_legacy_callback_fields() {
     let server = FixtureServer::start().await;
-    server.on("POST", APPLICATIONS, Reply::fixture(201, "dashboard-create-application-201.xml"));
+    server.on(
+        "POST",
+        APPLICATIONS,
+        Reply::fixture(201, "dashboard-create-application-201.xml"),
+    );
     let application = Application {
         service_type: Some("Messaging-V2".into()),
         app_name: Some("Production Server".into()),
@@ -489,7 +566,10 @@ async fn creates_an_application_with_legacy_callback_fields() {
     );
     let request = server.single_request();
     request.assert_dashboard("POST", APPLICATIONS);
-    assert_same_xml(&request.body_text(), "dashboard-create-application-request.xml");
+    assert_same_xml(
+        &request.body_text(),
+        "dashboard-create-application-request.xml",
+    );
 }
 
 #[tokio::test]
@@ -526,7 +606,9 @@ async fn creates_an_application_with_inbound_and_outbound_fields() {
         Some("d4d1b41d-4c05-47d0-838a-34e4f14e4e3e")
     );
     assert_eq!(
-        created.requested_callback_types.map(|t| t.callback_types.len()),
+        created
+            .requested_callback_types
+            .map(|t| t.callback_types.len()),
         Some(3)
     );
     assert_same_xml(
@@ -538,7 +620,11 @@ async fn creates_an_application_with_inbound_and_outbound_fields() {
 #[tokio::test]
 async fn creates_an_application_with_the_body_spoke_sends() {
     let server = FixtureServer::start().await;
-    server.on("POST", APPLICATIONS, Reply::fixture(201, "dashboard-create-application-201.xml"));
+    server.on(
+        "POST",
+        APPLICATIONS,
+        Reply::fixture(201, "dashboard-create-application-201.xml"),
+    );
     let url = "https://spoke.example.org/bandwidth/1";
     let application = Application {
         service_type: Some("Messaging-V2".into()),
@@ -547,7 +633,10 @@ async fn creates_an_application_with_the_body_spoke_sends() {
         msg_callback_url: Some(url.into()),
         inbound_callback_url: Some(url.into()),
         outbound_callback_url: Some(url.into()),
-        callback_creds: creds("bandwidth.com", "DYYaO5j6ZiIpaQtbf5OolJrfqzptiz+Bt98F4FTqgo4="),
+        callback_creds: creds(
+            "bandwidth.com",
+            "DYYaO5j6ZiIpaQtbf5OolJrfqzptiz+Bt98F4FTqgo4=",
+        ),
         requested_callback_types: callback_types(&[
             "message-sending",
             "message-delivered",
@@ -573,7 +662,11 @@ async fn reads_an_application_even_from_an_application_list() {
     let server = FixtureServer::start().await;
     let id = "2cfcb382-161c-46d4-8c67-87ca09a72c85";
     let path = format!("{APPLICATIONS}/{id}");
-    server.on("GET", &path, Reply::fixture(200, "dashboard-get-application-200.xml"));
+    server.on(
+        "GET",
+        &path,
+        Reply::fixture(200, "dashboard-get-application-200.xml"),
+    );
 
     let application = server.client().get_application(id).await.expect("app");
 
@@ -607,7 +700,11 @@ const SETTINGS: &str =
 #[tokio::test]
 async fn assigns_an_application_to_a_sip_peer() {
     let server = FixtureServer::start().await;
-    server.on("PUT", SETTINGS, Reply::fixture(200, "dashboard-associate-application-200.xml"));
+    server.on(
+        "PUT",
+        SETTINGS,
+        Reply::fixture(200, "dashboard-associate-application-200.xml"),
+    );
     let client = server.client();
 
     client
@@ -634,7 +731,11 @@ async fn assigns_an_application_to_a_sip_peer() {
 #[tokio::test]
 async fn reads_the_application_assigned_to_a_sip_peer() {
     let server = FixtureServer::start().await;
-    server.on("GET", SETTINGS, Reply::fixture(200, "dashboard-get-application-settings-200.xml"));
+    server.on(
+        "GET",
+        SETTINGS,
+        Reply::fixture(200, "dashboard-get-application-settings-200.xml"),
+    );
 
     let assigned = server
         .client()
@@ -662,7 +763,10 @@ async fn reads_a_removed_assignment_as_none() {
         ),
     );
     let client = server.client();
-    assert_eq!(client.get_application_settings("1", "2").await.expect("ok"), None);
+    assert_eq!(
+        client.get_application_settings("1", "2").await.expect("ok"),
+        None
+    );
 }
 
 #[tokio::test]
@@ -714,7 +818,11 @@ async fn rejects_wrong_credentials_with_a_status_only_error() {
     server.on(
         "GET",
         SITES,
-        Reply::raw(401, &[("WWW-Authenticate", "Basic realm=\"Dashboard\"")], ""),
+        Reply::raw(
+            401,
+            &[("WWW-Authenticate", "Basic realm=\"Dashboard\"")],
+            "",
+        ),
     );
 
     let error = server
@@ -735,7 +843,11 @@ async fn rejects_wrong_credentials_with_a_status_only_error() {
 #[tokio::test]
 async fn rejects_a_user_without_permission_with_access_denied() {
     let server = FixtureServer::start().await;
-    server.on("GET", SITES, Reply::fixture(403, "dashboard-error-403-access-denied.spec.xml"));
+    server.on(
+        "GET",
+        SITES,
+        Reply::fixture(403, "dashboard-error-403-access-denied.spec.xml"),
+    );
 
     let error = server
         .client()

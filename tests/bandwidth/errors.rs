@@ -48,7 +48,10 @@ async fn an_error_code_on_a_200_is_an_error_for_ordinary_calls() {
 
     let error = server.client().get_site("3014").await.expect_err("error");
 
-    assert!(matches!(error, Error::Rejected { status: 200, .. }), "{error:?}");
+    assert!(
+        matches!(error, Error::Rejected { status: 200, .. }),
+        "{error:?}"
+    );
     assert_eq!(error.code(), Some("12016"));
 }
 
@@ -77,7 +80,11 @@ async fn a_server_error_without_details_is_transient() {
     server.on(
         "GET",
         "/api/accounts/9900000/sites/1",
-        Reply::raw(503, &[("Content-Type", "text/html")], "<html>Service Unavailable"),
+        Reply::raw(
+            503,
+            &[("Content-Type", "text/html")],
+            "<html>Service Unavailable",
+        ),
     );
 
     let error = server.client().get_site("1").await.expect_err("error");
@@ -98,7 +105,10 @@ async fn a_body_that_does_not_fit_is_a_decode_error() {
 
     let error = server.client().get_site("1").await.expect_err("error");
 
-    assert!(matches!(error, Error::Decode { status: 200, .. }), "{error:?}");
+    assert!(
+        matches!(error, Error::Decode { status: 200, .. }),
+        "{error:?}"
+    );
     assert!(!error.is_transient());
 }
 
@@ -182,14 +192,46 @@ fn all_texts(error: &Error) -> String {
 async fn no_error_text_contains_the_password() {
     let server = FixtureServer::start().await;
     server
-        .on("GET", "/api/accounts/9900000/sites", Reply::raw(401, &[], ""))
-        .on("GET", "/api/accounts/9900000/sites/403", Reply::fixture(403, "dashboard-error-403-access-denied.spec.xml"))
-        .on("GET", "/api/accounts/9900000/sites/404", Reply::fixture(404, "dashboard-get-site-404.xml"))
-        .on("GET", "/api/accounts/9900000/sites/bad", Reply::raw(200, &[], "garbage"))
-        .on("GET", "/api/accounts/9900000/sites/slow", Reply::raw(200, &[], "").delayed(Duration::from_secs(3)))
-        .on("POST", "/api/accounts/9900000/sites", Reply::raw(201, &[], ""))
-        .on("GET", "/api/accounts/9900000/availableNumbers", Reply::http_fixture("dashboard-429.http"))
-        .on("POST", "/api/v2/users/9900000/messages", Reply::fixture(400, "messaging-error-400-fielderrors.assembled.json"));
+        .on(
+            "GET",
+            "/api/accounts/9900000/sites",
+            Reply::raw(401, &[], ""),
+        )
+        .on(
+            "GET",
+            "/api/accounts/9900000/sites/403",
+            Reply::fixture(403, "dashboard-error-403-access-denied.spec.xml"),
+        )
+        .on(
+            "GET",
+            "/api/accounts/9900000/sites/404",
+            Reply::fixture(404, "dashboard-get-site-404.xml"),
+        )
+        .on(
+            "GET",
+            "/api/accounts/9900000/sites/bad",
+            Reply::raw(200, &[], "garbage"),
+        )
+        .on(
+            "GET",
+            "/api/accounts/9900000/sites/slow",
+            Reply::raw(200, &[], "").delayed(Duration::from_secs(3)),
+        )
+        .on(
+            "POST",
+            "/api/accounts/9900000/sites",
+            Reply::raw(201, &[], ""),
+        )
+        .on(
+            "GET",
+            "/api/accounts/9900000/availableNumbers",
+            Reply::http_fixture("dashboard-429.http"),
+        )
+        .on(
+            "POST",
+            "/api/v2/users/9900000/messages",
+            Reply::fixture(400, "messaging-error-400-fielderrors.assembled.json"),
+        );
     let client = server.client();
     let slow = server.client_with(
         spoke_bandwidth::bandwidth::build_http_client(
@@ -205,7 +247,10 @@ async fn no_error_text_contains_the_password() {
         client.get_site("404").await.expect_err("404"),
         client.get_site("bad").await.expect_err("decode"),
         slow.get_site("slow").await.expect_err("timeout"),
-        client.create_site(&Site::default()).await.expect_err("incomplete"),
+        client
+            .create_site(&Site::default())
+            .await
+            .expect_err("incomplete"),
         client
             .search_available_numbers(&AvailableNumbersQuery::default())
             .await

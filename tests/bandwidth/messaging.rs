@@ -25,7 +25,11 @@ fn documented_request(to: &[&str]) -> MessageRequest {
 #[tokio::test]
 async fn sends_a_message_and_reads_the_accepted_message() {
     let server = FixtureServer::start().await;
-    server.on("POST", MESSAGES, Reply::fixture(202, "messaging-create-message-202.json"));
+    server.on(
+        "POST",
+        MESSAGES,
+        Reply::fixture(202, "messaging-create-message-202.json"),
+    );
 
     let message = server
         .client()
@@ -49,7 +53,11 @@ async fn sends_a_message_and_reads_the_accepted_message() {
 #[tokio::test]
 async fn sends_group_and_picture_messages_as_documented() {
     let server = FixtureServer::start().await;
-    server.on("POST", MESSAGES, Reply::fixture(202, "messaging-create-message-202.mms.json"));
+    server.on(
+        "POST",
+        MESSAGES,
+        Reply::fixture(202, "messaging-create-message-202.mms.json"),
+    );
     let client = server.client();
     let group = documented_request(&["+12345678902", "+12345678903", "+12345678904"]);
     let picture = MessageRequest {
@@ -78,7 +86,11 @@ async fn sends_group_and_picture_messages_as_documented() {
 #[tokio::test]
 async fn sends_a_message_the_way_spoke_does() {
     let server = FixtureServer::start().await;
-    server.on("POST", MESSAGES, Reply::fixture(202, "messaging-create-message-202.json"));
+    server.on(
+        "POST",
+        MESSAGES,
+        Reply::fixture(202, "messaging-create-message-202.json"),
+    );
     let request = MessageRequest {
         application_id: "590cde45-c05d-44e3-a77a-59fd10f17c26".into(),
         to: vec!["+15551234567".into()],
@@ -89,7 +101,11 @@ async fn sends_a_message_the_way_spoke_does() {
         ..MessageRequest::default()
     };
 
-    server.client().send_message(&request).await.expect("accepted");
+    server
+        .client()
+        .send_message(&request)
+        .await
+        .expect("accepted");
 
     assert_eq!(
         json(&server.single_request().body_text()),
@@ -108,13 +124,20 @@ async fn a_202_without_a_body_is_a_decode_error() {
         .await
         .expect_err("no body");
 
-    assert!(matches!(error, Error::Decode { status: 202, .. }), "{error:?}");
+    assert!(
+        matches!(error, Error::Decode { status: 202, .. }),
+        "{error:?}"
+    );
 }
 
 #[tokio::test]
 async fn lists_messages_by_destination_with_the_plus_encoded() {
     let server = FixtureServer::start().await;
-    server.on("GET", MESSAGES, Reply::fixture(200, "messaging-list-messages-200.json"));
+    server.on(
+        "GET",
+        MESSAGES,
+        Reply::fixture(200, "messaging-list-messages-200.json"),
+    );
     let query = MessagesQuery {
         destination_tn: Some("+15554442222".into()),
         limit: Some(1),
@@ -148,9 +171,24 @@ async fn send_and_fail(status: u16, fixture: &str) -> Error {
 #[tokio::test]
 async fn reports_messaging_errors_with_their_type_and_description() {
     for (status, fixture, kind, description) in [
-        (400, "messaging-error-400.json", "request-validation", "Your request could not be accepted"),
-        (401, "messaging-error-401.json", "unauthorized", "Authentication Failed"),
-        (403, "messaging-error-403.json", "forbidden", "Access Denied"),
+        (
+            400,
+            "messaging-error-400.json",
+            "request-validation",
+            "Your request could not be accepted",
+        ),
+        (
+            401,
+            "messaging-error-401.json",
+            "unauthorized",
+            "Authentication Failed",
+        ),
+        (
+            403,
+            "messaging-error-403.json",
+            "forbidden",
+            "Access Denied",
+        ),
         (
             415,
             "messaging-error-415.json",
@@ -188,7 +226,10 @@ async fn reads_the_spring_style_not_found_body() {
     let error = send_and_fail(404, "messaging-error-404.json").await;
 
     assert_eq!(error.status(), Some(404));
-    assert_eq!(error.to_string(), "Bandwidth answered 404 (Not Found): Not Found");
+    assert_eq!(
+        error.to_string(),
+        "Bandwidth answered 404 (Not Found): Not Found"
+    );
 }
 
 #[tokio::test]
@@ -209,7 +250,11 @@ async fn a_messaging_429_with_retry_after_says_when_to_retry() {
     server.on(
         "GET",
         MESSAGES,
-        Reply::raw(429, &[("Retry-After", "120")], fixture_text("messaging-error-429.json")),
+        Reply::raw(
+            429,
+            &[("Retry-After", "120")],
+            fixture_text("messaging-error-429.json"),
+        ),
     );
     let before = chrono::Utc::now();
 

@@ -60,10 +60,17 @@ async fn lists_numbers_with_their_attributes_in_one_default_page() {
     assert_eq!(first.calling_name_display, Some(true));
     assert_eq!(
         first.tn_attributes.as_ref().map(|a| a.attributes.clone()),
-        Some(vec!["Protected".into(), "External".into(), "Imported".into()])
+        Some(vec![
+            "Protected".into(),
+            "External".into(),
+            "Imported".into()
+        ])
     );
     assert_eq!(
-        first.messaging_settings.as_ref().and_then(|m| m.sms_enabled),
+        first
+            .messaging_settings
+            .as_ref()
+            .and_then(|m| m.sms_enabled),
         Some(true)
     );
     assert_eq!(numbers[2].call_forward.as_deref(), Some("2014563025"));
@@ -124,7 +131,11 @@ async fn reads_a_sip_peer_without_numbers_as_an_empty_list() {
 #[tokio::test]
 async fn stops_paging_when_the_server_ignores_the_page_parameter() {
     let server = FixtureServer::start().await;
-    server.on("GET", TNS, Reply::fixture(200, "dashboard-get-sippeer-tns-200.xml"));
+    server.on(
+        "GET",
+        TNS,
+        Reply::fixture(200, "dashboard-get-sippeer-tns-200.xml"),
+    );
 
     let numbers = server
         .client()
@@ -164,7 +175,10 @@ async fn searches_available_numbers_by_area_code() {
     assert_eq!(result.numbers(), vec!["6672286710", "5756186700"]);
     let request = server.single_request();
     request.assert_dashboard("GET", AVAILABLE);
-    assert_eq!(request.query_pairs(), pairs(&[("areaCode", "919"), ("quantity", "2")]));
+    assert_eq!(
+        request.query_pairs(),
+        pairs(&[("areaCode", "919"), ("quantity", "2")])
+    );
 }
 
 #[tokio::test]
@@ -211,17 +225,29 @@ async fn reads_a_detailed_search_result() {
         .expect("result");
 
     assert_eq!(result.numbers().len(), 5);
-    let first = &result.telephone_number_detail_list.expect("details").details[0];
+    let first = &result
+        .telephone_number_detail_list
+        .expect("details")
+        .details[0];
     assert_eq!(first.full_number, "2013458710");
     assert_eq!(first.rate_center.as_deref(), Some("RIDGEWOOD"));
     assert_eq!(first.vendor_name.as_deref(), Some("Bandwidth CLEC"));
-    assert!(server.single_request().target.contains("enableTNDetail=true"));
+    assert!(
+        server
+            .single_request()
+            .target
+            .contains("enableTNDetail=true")
+    );
 }
 
 #[tokio::test]
 async fn reports_a_search_error_from_its_search_result_envelope() {
     let server = FixtureServer::start().await;
-    server.on("GET", AVAILABLE, Reply::fixture(400, "dashboard-available-numbers-400.xml"));
+    server.on(
+        "GET",
+        AVAILABLE,
+        Reply::fixture(400, "dashboard-available-numbers-400.xml"),
+    );
 
     let error = server
         .client()
@@ -231,9 +257,11 @@ async fn reports_a_search_error_from_its_search_result_envelope() {
 
     assert_eq!(error.status(), Some(400));
     assert_eq!(error.code(), Some("4010"));
-    assert!(error.to_string().starts_with(
-        "Bandwidth answered 400 (code 4010): One of more required search parameters"
-    ));
+    assert!(
+        error.to_string().starts_with(
+            "Bandwidth answered 400 (code 4010): One of more required search parameters"
+        )
+    );
 }
 
 const ORDERS: &str = "/api/accounts/9900000/orders";
@@ -251,7 +279,11 @@ fn documented_order(order_type: OrderType) -> NewOrder {
 #[tokio::test]
 async fn orders_numbers_by_area_code_and_prefers_the_body_id_over_location() {
     let server = FixtureServer::start().await;
-    server.on("POST", ORDERS, Reply::http_fixture("dashboard-create-order-201.areacode.http"));
+    server.on(
+        "POST",
+        ORDERS,
+        Reply::http_fixture("dashboard-create-order-201.areacode.http"),
+    );
     let order = documented_order(NewOrder::area_code("743", "435", 1).order_type);
 
     let created = server.client().create_order(&order).await.expect("created");
@@ -261,13 +293,20 @@ async fn orders_numbers_by_area_code_and_prefers_the_body_id_over_location() {
     assert_eq!(created.order_status, Some(OrderStatus::Received));
     let request = server.single_request();
     request.assert_dashboard("POST", ORDERS);
-    assert_same_xml(&request.body_text(), "dashboard-create-order-areacode-request.xml");
+    assert_same_xml(
+        &request.body_text(),
+        "dashboard-create-order-areacode-request.xml",
+    );
 }
 
 #[tokio::test]
 async fn sends_the_minimal_area_code_order() {
     let server = FixtureServer::start().await;
-    server.on("POST", ORDERS, Reply::http_fixture("dashboard-create-order-201.areacode.http"));
+    server.on(
+        "POST",
+        ORDERS,
+        Reply::http_fixture("dashboard-create-order-201.areacode.http"),
+    );
 
     server
         .client()
@@ -284,7 +323,11 @@ async fn sends_the_minimal_area_code_order() {
 #[tokio::test]
 async fn orders_toll_free_numbers_in_the_nested_form_not_spokes_flat_one() {
     let server = FixtureServer::start().await;
-    server.on("POST", ORDERS, Reply::fixture(201, "dashboard-create-order-201.xml"));
+    server.on(
+        "POST",
+        ORDERS,
+        Reply::fixture(201, "dashboard-create-order-201.xml"),
+    );
     let order = documented_order(NewOrder::toll_free("743", "8**", 1).order_type);
 
     server.client().create_order(&order).await.expect("created");
@@ -292,7 +335,9 @@ async fn orders_toll_free_numbers_in_the_nested_form_not_spokes_flat_one() {
     let sent = server.single_request().body_text();
     assert_same_xml(&sent, "dashboard-create-order-tollfree-request.xml");
     let ours = XmlNode::parse(&sent);
-    let spokes = XmlNode::parse(&fixture_text("spoke-derived-create-order-tollfree-request.xml"));
+    let spokes = XmlNode::parse(&fixture_text(
+        "spoke-derived-create-order-tollfree-request.xml",
+    ));
     assert!(spokes.child("TollFreeWildCardPattern").is_some());
     assert!(ours.child("TollFreeWildCardPattern").is_none());
     assert!(ours.child("Quantity").is_none());
@@ -302,7 +347,11 @@ async fn orders_toll_free_numbers_in_the_nested_form_not_spokes_flat_one() {
 #[tokio::test]
 async fn orders_existing_numbers() {
     let server = FixtureServer::start().await;
-    server.on("POST", ORDERS, Reply::fixture(201, "dashboard-create-order-201.xml"));
+    server.on(
+        "POST",
+        ORDERS,
+        Reply::fixture(201, "dashboard-create-order-201.xml"),
+    );
     let order = NewOrder {
         partial_allowed: Some(true),
         ..NewOrder::existing("461", ["6672286710", "5756186700"])
@@ -313,7 +362,8 @@ async fn orders_existing_numbers() {
     assert_eq!(created.id(), Some("47955555-67aa-4adb-8c0f-b6894e60c0dc"));
     let echo = created.order.expect("echo");
     assert_eq!(
-        echo.existing_number_order.map(|e| e.telephone_number_list.numbers),
+        echo.existing_number_order
+            .map(|e| e.telephone_number_list.numbers),
         Some(vec!["6672286710".to_owned(), "5756186700".to_owned()])
     );
     assert_same_xml(
@@ -325,7 +375,11 @@ async fn orders_existing_numbers() {
 #[tokio::test]
 async fn orders_reserved_existing_numbers() {
     let server = FixtureServer::start().await;
-    server.on("POST", ORDERS, Reply::fixture(201, "dashboard-create-order-201.spec.xml"));
+    server.on(
+        "POST",
+        ORDERS,
+        Reply::fixture(201, "dashboard-create-order-201.spec.xml"),
+    );
     let order = NewOrder {
         name: Some("Existing Number Order".into()),
         customer_order_id: Some("123456789".into()),
@@ -363,7 +417,10 @@ async fn takes_an_order_id_from_location_when_the_body_has_none() {
         ORDERS,
         Reply::raw(
             201,
-            &[("Location", "https://dashboard.bandwidth.com/api/accounts/9900000/orders/abc-123")],
+            &[(
+                "Location",
+                "https://dashboard.bandwidth.com/api/accounts/9900000/orders/abc-123",
+            )],
             "<OrderResponse><OrderStatus>RECEIVED</OrderStatus></OrderResponse>",
         ),
     );
@@ -380,7 +437,11 @@ async fn takes_an_order_id_from_location_when_the_body_has_none() {
 #[tokio::test]
 async fn reports_rejected_orders_with_their_error_list() {
     let server = FixtureServer::start().await;
-    server.on("POST", ORDERS, Reply::fixture(400, "dashboard-create-order-400.xml"));
+    server.on(
+        "POST",
+        ORDERS,
+        Reply::fixture(400, "dashboard-create-order-400.xml"),
+    );
 
     let error = server
         .client()
@@ -397,7 +458,11 @@ async fn reports_rejected_orders_with_their_error_list() {
 #[tokio::test]
 async fn reports_an_invalid_number_with_the_number() {
     let server = FixtureServer::start().await;
-    server.on("POST", ORDERS, Reply::fixture(400, "dashboard-create-order-400.invalid-tn.xml"));
+    server.on(
+        "POST",
+        ORDERS,
+        Reply::fixture(400, "dashboard-create-order-400.invalid-tn.xml"),
+    );
 
     let error = server
         .client()
@@ -411,7 +476,11 @@ async fn reports_an_invalid_number_with_the_number() {
     assert_eq!(errors.len(), 1);
     assert_eq!(errors[0].code, "5070");
     assert_eq!(errors[0].telephone_number.as_deref(), Some("55544433"));
-    assert!(error.to_string().ends_with("Telephone number is invalid. [55544433]"));
+    assert!(
+        error
+            .to_string()
+            .ends_with("Telephone number is invalid. [55544433]")
+    );
 }
 
 async fn get_order(fixture: &str) -> spoke_bandwidth::bandwidth::OrderResponse {
@@ -442,7 +511,10 @@ async fn reads_complete_orders_and_their_completed_numbers() {
     for (fixture, number) in [
         ("dashboard-get-order-200-complete.xml", "8042105666"),
         ("dashboard-get-order-200-complete.summary.xml", "9102414365"),
-        ("dashboard-get-order-200-complete.ruby-iris.xml", "9194464166"),
+        (
+            "dashboard-get-order-200-complete.ruby-iris.xml",
+            "9194464166",
+        ),
     ] {
         let order = get_order(fixture).await;
 
@@ -463,7 +535,10 @@ async fn parses_a_partial_order_with_its_error_list() {
     assert_eq!(order.completed_quantity, Some(1));
     assert_eq!(order.failed_quantity, Some(1));
     assert_eq!(
-        order.failed_numbers.as_ref().map(|f| f.full_numbers.clone()),
+        order
+            .failed_numbers
+            .as_ref()
+            .map(|f| f.full_numbers.clone()),
         Some(vec!["6365555555".to_owned()])
     );
     let errors = order.errors();
@@ -493,11 +568,18 @@ const DISCONNECTS: &str = "/api/accounts/9900000/disconnects";
 #[tokio::test]
 async fn disconnects_numbers_with_a_lowercase_name() {
     let server = FixtureServer::start().await;
-    server.on("POST", DISCONNECTS, Reply::fixture(201, "dashboard-disconnect-201.xml"));
+    server.on(
+        "POST",
+        DISCONNECTS,
+        Reply::fixture(201, "dashboard-disconnect-201.xml"),
+    );
     let client = server.client();
 
     let created = client
-        .create_disconnect(&NewDisconnect::new("training run", ["5405514342", "7034343704"]))
+        .create_disconnect(&NewDisconnect::new(
+            "training run",
+            ["5405514342", "7034343704"],
+        ))
         .await
         .expect("created");
     client
@@ -524,13 +606,20 @@ async fn disconnects_numbers_with_a_lowercase_name() {
         &requests[0].body_text(),
         "dashboard-disconnect-request.lowercase-name.xml",
     );
-    assert_same_xml(&requests[1].body_text(), "spoke-derived-disconnect-request.xml");
+    assert_same_xml(
+        &requests[1].body_text(),
+        "spoke-derived-disconnect-request.xml",
+    );
 }
 
 #[tokio::test]
 async fn disconnects_numbers_under_a_customer_order_id() {
     let server = FixtureServer::start().await;
-    server.on("POST", DISCONNECTS, Reply::fixture(201, "dashboard-disconnect-201.xml"));
+    server.on(
+        "POST",
+        DISCONNECTS,
+        Reply::fixture(201, "dashboard-disconnect-201.xml"),
+    );
     let disconnect = NewDisconnect {
         name: None,
         customer_order_id: Some("My OrderId".into()),
@@ -563,7 +652,11 @@ async fn reads_name_and_capitalised_name_in_disconnect_orders() {
 #[tokio::test]
 async fn reports_a_rejected_disconnect() {
     let server = FixtureServer::start().await;
-    server.on("POST", DISCONNECTS, Reply::fixture(400, "dashboard-disconnect-400.xml"));
+    server.on(
+        "POST",
+        DISCONNECTS,
+        Reply::fixture(400, "dashboard-disconnect-400.xml"),
+    );
 
     let error = server
         .client()
@@ -608,7 +701,10 @@ async fn reads_a_failed_disconnect_as_data() {
     let disconnect = server.client().get_disconnect("d2").await.expect("read");
 
     assert_eq!(disconnect.order_status, Some(OrderStatus::Failed));
-    assert_eq!(disconnect.id(), Some("b902dee1-0585-4258-becd-5c7e51ccf5e1"));
+    assert_eq!(
+        disconnect.id(),
+        Some("b902dee1-0585-4258-becd-5c7e51ccf5e1")
+    );
     let errors = disconnect.errors();
     assert_eq!(errors.len(), 2);
     assert!(errors.iter().all(|e| e.code == "5006"));

@@ -43,8 +43,8 @@ impl Reply {
     /// ends an HTTP head is added only when the file has none.
     pub fn http_fixture(name: &str) -> Self {
         let raw = fixture(name);
-        let has_head_end = raw.windows(2).any(|w| w == b"\n\n")
-            || raw.windows(4).any(|w| w == b"\r\n\r\n");
+        let has_head_end =
+            raw.windows(2).any(|w| w == b"\n\n") || raw.windows(4).any(|w| w == b"\r\n\r\n");
         let mut bytes = raw;
         if !has_head_end {
             bytes.extend_from_slice(b"\n");
@@ -255,7 +255,10 @@ impl FixtureServer {
                 })
                 .map(|r| r.reply.clone())
         };
-        self.requests.lock().expect("requests").push(request.clone());
+        self.requests
+            .lock()
+            .expect("requests")
+            .push(request.clone());
         let reply = reply.unwrap_or_else(|| {
             Reply::raw(
                 599,

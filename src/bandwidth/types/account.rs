@@ -1,11 +1,9 @@
-//! Dashboard DTOs for account setup: sites, sip peers (locations), the SMS/MMS features of a
-//! sip peer, messaging applications and the application assigned to a sip peer.
+//! Dashboard DTOs for account setup: sites, sip peers (locations) and the SMS/MMS features
+//! of a sip peer.
 //!
-//! Element names mirror Bandwidth's XML exactly (see the contract, §2.1–§2.9); the casing
+//! Element names mirror Bandwidth's XML exactly (see the contract, §2.1–§2.6); the casing
 //! variants Bandwidth is known to send are accepted through serde aliases. Unknown elements
 //! are ignored, so Bandwidth may add fields without breaking us.
-
-use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
@@ -13,28 +11,60 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Address {
     /// `HouseNumber`, e.g. `900`.
-    #[serde(rename = "HouseNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "HouseNumber",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub house_number: Option<String>,
     /// `HousePrefix`.
-    #[serde(rename = "HousePrefix", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "HousePrefix",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub house_prefix: Option<String>,
     /// `HouseSuffix`.
-    #[serde(rename = "HouseSuffix", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "HouseSuffix",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub house_suffix: Option<String>,
     /// `PreDirectional`, e.g. `N`.
-    #[serde(rename = "PreDirectional", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "PreDirectional",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub pre_directional: Option<String>,
     /// `StreetName`.
-    #[serde(rename = "StreetName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "StreetName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub street_name: Option<String>,
     /// `StreetSuffix`, e.g. `AVE`.
-    #[serde(rename = "StreetSuffix", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "StreetSuffix",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub street_suffix: Option<String>,
     /// `PostDirectional`, e.g. `NW`.
-    #[serde(rename = "PostDirectional", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "PostDirectional",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub post_directional: Option<String>,
     /// `AddressLine2`.
-    #[serde(rename = "AddressLine2", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "AddressLine2",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub address_line2: Option<String>,
     /// `City`.
     #[serde(rename = "City", default, skip_serializing_if = "Option::is_none")]
@@ -55,7 +85,11 @@ pub struct Address {
     #[serde(rename = "Country", default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
     /// `AddressType`: `Billing` or `Service` (required when creating a site).
-    #[serde(rename = "AddressType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "AddressType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub address_type: Option<String>,
 }
 
@@ -71,13 +105,25 @@ pub struct Site {
     #[serde(rename = "Name", default)]
     pub name: String,
     /// `Description`.
-    #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "Description",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub description: Option<String>,
     /// `CustomerName`.
-    #[serde(rename = "CustomerName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "CustomerName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub customer_name: Option<String>,
     /// `CustomerProvidedId`.
-    #[serde(rename = "CustomerProvidedId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "CustomerProvidedId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub customer_provided_id: Option<String>,
     /// `Address` (required when creating; Bandwidth answers 400/1003 without it).
     #[serde(rename = "Address", default, skip_serializing_if = "Option::is_none")]
@@ -116,10 +162,18 @@ pub struct SipPeer {
     #[serde(rename = "PeerName", default)]
     pub peer_name: String,
     /// `Description`.
-    #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "Description",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub description: Option<String>,
     /// `IsDefaultPeer`: the site's default location receives numbers ordered without a peer.
-    #[serde(rename = "IsDefaultPeer", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "IsDefaultPeer",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub is_default_peer: Option<bool>,
     /// `Address` (only required for UC-trunking accounts).
     #[serde(rename = "Address", default, skip_serializing_if = "Option::is_none")]
@@ -157,13 +211,25 @@ pub struct SmsFeatureSettings {
     #[serde(rename = "ShortCode", default, skip_serializing_if = "Option::is_none")]
     pub short_code: Option<bool>,
     /// `A2pLongCode`.
-    #[serde(rename = "A2pLongCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "A2pLongCode",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub a2p_long_code: Option<String>,
     /// `A2pMessageClass`.
-    #[serde(rename = "A2pMessageClass", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "A2pMessageClass",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub a2p_message_class: Option<String>,
     /// `A2pCampaignId`.
-    #[serde(rename = "A2pCampaignId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "A2pCampaignId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub a2p_campaign_id: Option<String>,
     /// `Protocol`: `HTTP` for Messaging v2 (`SIP`, `SMPP` otherwise).
     #[serde(
@@ -299,136 +365,4 @@ impl MmsFeature {
 pub(crate) struct MmsFeatureResponse {
     #[serde(rename = "MmsFeature", default)]
     pub feature: Option<MmsFeature>,
-}
-
-/// Basic-auth credentials Bandwidth uses when calling an application's callback URL
-/// (`CallbackCreds`, `InboundCallbackCreds`, `OutboundCallbackCreds`). Bandwidth never echoes
-/// the password. `Debug` hides the password.
-#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CallbackCredentials {
-    /// `UserId`.
-    #[serde(rename = "UserId", default)]
-    pub user_id: String,
-    /// `Password` (only in requests).
-    #[serde(rename = "Password", default, skip_serializing_if = "Option::is_none")]
-    pub password: Option<String>,
-}
-
-impl fmt::Debug for CallbackCredentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CallbackCredentials")
-            .field("user_id", &self.user_id)
-            .field("password", &self.password.as_ref().map(|_| "***"))
-            .finish()
-    }
-}
-
-/// `<RequestedCallbackTypes>`: which status events go to `OutboundCallbackUrl`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CallbackTypes {
-    /// `CallbackType` entries: `message-delivered`, `message-failed`, `message-sending`.
-    #[serde(rename = "CallbackType", default)]
-    pub callback_types: Vec<String>,
-}
-
-/// A messaging application (`<Application>`), request and response body. See
-/// <https://dev.bandwidth.com/docs/account/applications>.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename = "Application")]
-pub struct Application {
-    /// `ApplicationId` (a UUID), set by Bandwidth.
-    #[serde(rename = "ApplicationId", default, skip_serializing_if = "Option::is_none")]
-    pub application_id: Option<String>,
-    /// `ServiceType`: `Messaging-V2` (cannot be changed later).
-    #[serde(rename = "ServiceType", default, skip_serializing_if = "Option::is_none")]
-    pub service_type: Option<String>,
-    /// `AppName`.
-    #[serde(rename = "AppName", default, skip_serializing_if = "Option::is_none")]
-    pub app_name: Option<String>,
-    /// `CallbackUrl` (deprecated alias).
-    #[serde(rename = "CallbackUrl", default, skip_serializing_if = "Option::is_none")]
-    pub callback_url: Option<String>,
-    /// `MsgCallbackUrl` (deprecated; Bandwidth fans it out to inbound and outbound).
-    #[serde(rename = "MsgCallbackUrl", default, skip_serializing_if = "Option::is_none")]
-    pub msg_callback_url: Option<String>,
-    /// `InboundCallbackUrl`: receives `message-received`.
-    #[serde(rename = "InboundCallbackUrl", default, skip_serializing_if = "Option::is_none")]
-    pub inbound_callback_url: Option<String>,
-    /// `OutboundCallbackUrl`: receives status events.
-    #[serde(
-        rename = "OutboundCallbackUrl",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub outbound_callback_url: Option<String>,
-    /// `CallbackCreds` (legacy; Bandwidth copies them to both directions).
-    #[serde(rename = "CallbackCreds", default, skip_serializing_if = "Option::is_none")]
-    pub callback_creds: Option<CallbackCredentials>,
-    /// `InboundCallbackCreds`.
-    #[serde(
-        rename = "InboundCallbackCreds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub inbound_callback_creds: Option<CallbackCredentials>,
-    /// `OutboundCallbackCreds`.
-    #[serde(
-        rename = "OutboundCallbackCreds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub outbound_callback_creds: Option<CallbackCredentials>,
-    /// `RequestedCallbackTypes`.
-    #[serde(
-        rename = "RequestedCallbackTypes",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub requested_callback_types: Option<CallbackTypes>,
-}
-
-/// `<ApplicationProvisioningResponse>`: one `Application`, or (as one documented GET example
-/// shows) an `ApplicationList`.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub(crate) struct ApplicationProvisioningResponse {
-    #[serde(rename = "Application", default)]
-    pub application: Option<Application>,
-    #[serde(rename = "ApplicationList", default)]
-    pub application_list: Option<ApplicationList>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-pub(crate) struct ApplicationList {
-    #[serde(rename = "Application", default)]
-    pub items: Vec<Application>,
-}
-
-/// `<ApplicationsSettings>` (plural, as Bandwidth spells it): which Messaging v2 application
-/// a sip peer uses.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename = "ApplicationsSettings")]
-pub struct ApplicationsSettings {
-    /// `HttpMessagingV2AppId`.
-    #[serde(
-        rename = "HttpMessagingV2AppId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub http_messaging_v2_app_id: Option<String>,
-}
-
-/// `<ApplicationsSettingsResponse>` (node-numbers' fixtures spell it singular; accepted too).
-/// The inner element may hold the text `REMOVE` instead of children.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub(crate) struct ApplicationsSettingsResponse {
-    #[serde(rename = "ApplicationsSettings", alias = "ApplicationSettings", default)]
-    pub settings: Option<ApplicationsSettingsAnswer>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-pub(crate) struct ApplicationsSettingsAnswer {
-    #[serde(rename = "HttpMessagingV2AppId", default)]
-    pub http_messaging_v2_app_id: Option<String>,
-    #[serde(rename = "$text", default)]
-    pub _text: Option<String>,
 }
