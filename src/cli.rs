@@ -2,8 +2,8 @@
 
 use anyhow::Context;
 
-use crate::emulator;
 use crate::config::{Cli, Command, OrgCommand, RoleArg, Settings, TokenCommand};
+use crate::emulator;
 use crate::services::access::{self, Role};
 use crate::services::webhook_auth;
 use crate::startup::{self, Application};
@@ -65,7 +65,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{token}");
             Ok(())
         }
-        Command::Emulator { listen, account_id, username, password, order_polls, rust_log } => {
+        Command::Emulator {
+            listen,
+            account_id,
+            username,
+            password,
+            order_polls,
+            rust_log,
+        } => {
             init_tracing(&rust_log);
             let config = emulator::EmulatorConfig {
                 account_id,
@@ -74,8 +81,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 order_polls_to_complete: order_polls,
                 ..Default::default()
             };
-            eprintln!("Bandwidth emulator on http://{listen}: BANDWIDTH_DASHBOARD_URL=http://{listen}/api BANDWIDTH_MESSAGING_URL=http://{listen}/api/v2");
-            emulator::run(listen, config, startup::shutdown_signal()).await.context("the emulator failed")
+            eprintln!(
+                "Bandwidth emulator on http://{listen}: BANDWIDTH_DASHBOARD_URL=http://{listen}/api BANDWIDTH_MESSAGING_URL=http://{listen}/api/v2"
+            );
+            emulator::run(listen, config, startup::shutdown_signal())
+                .await
+                .context("the emulator failed")
         }
         Command::CallbackCredentials { settings, org } => {
             let secret = settings.check_for_serve()?;

@@ -92,7 +92,12 @@ pub enum Command {
         #[arg(long, env = "EMULATOR_USERNAME", default_value = "emulator")]
         username: String,
         /// The API password it accepts.
-        #[arg(long, env = "EMULATOR_PASSWORD", default_value = "emulator-password", hide_env_values = true)]
+        #[arg(
+            long,
+            env = "EMULATOR_PASSWORD",
+            default_value = "emulator-password",
+            hide_env_values = true
+        )]
         password: Secret,
         /// How many status polls an order takes to complete.
         #[arg(long, default_value_t = 1)]

@@ -28,7 +28,11 @@ impl Application {
 
     /// As [`Application::build`], on a listener bound by the caller (tests and `demo` bind first
     /// so that `BASE_URL` can name the real port).
-    pub async fn build_on(listener: TcpListener, settings: Settings, migrate: bool) -> anyhow::Result<Self> {
+    pub async fn build_on(
+        listener: TcpListener,
+        settings: Settings,
+        migrate: bool,
+    ) -> anyhow::Result<Self> {
         settings.check_for_serve()?;
         let db = store::connect(&settings.database_url)
             .await

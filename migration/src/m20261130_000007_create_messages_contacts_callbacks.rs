@@ -79,7 +79,11 @@ impl MigrationTrait for Migration {
                     .col(boolean(Contacts::OptedOut).default(false))
                     .col(integer_null(Contacts::LastErrorCode))
                     .col(timestamp_with_time_zone(Contacts::UpdatedAt))
-                    .primary_key(Index::create().col(Contacts::OrganizationId).col(Contacts::ContactNumber))
+                    .primary_key(
+                        Index::create()
+                            .col(Contacts::OrganizationId)
+                            .col(Contacts::ContactNumber),
+                    )
                     .foreign_key(
                         ForeignKey::create()
                             .from(Contacts::Table, Contacts::OrganizationId)
@@ -97,7 +101,11 @@ impl MigrationTrait for Migration {
                     // "<type>:<message id>:<to>": one effect per event, however often Bandwidth retries it.
                     .col(string(CallbackKeys::Key))
                     .col(timestamp_with_time_zone(CallbackKeys::CreatedAt))
-                    .primary_key(Index::create().col(CallbackKeys::OrganizationId).col(CallbackKeys::Key))
+                    .primary_key(
+                        Index::create()
+                            .col(CallbackKeys::OrganizationId)
+                            .col(CallbackKeys::Key),
+                    )
                     .to_owned(),
             )
             .await

@@ -9,17 +9,26 @@ use crate::store;
 use crate::store::entities::bandwidth_account;
 
 /// A client for these credentials, on the server's shared connection pool and configured URLs.
-pub fn client(state: &AppState, account_id: &str, user_name: &str, password: &Secret) -> Result<BandwidthClient> {
+pub fn client(
+    state: &AppState,
+    account_id: &str,
+    user_name: &str,
+    password: &Secret,
+) -> Result<BandwidthClient> {
     let endpoints = Endpoints {
         dashboard: state.settings.bandwidth_dashboard_url.clone(),
         messaging: state.settings.bandwidth_messaging_url.clone(),
     };
     let credentials = Credentials::new(account_id, user_name, password.expose());
-    BandwidthClient::with_http(state.http.clone(), endpoints, credentials).map_err(|e| AppError::Internal(e.into()))
+    BandwidthClient::with_http(state.http.clone(), endpoints, credentials)
+        .map_err(|e| AppError::Internal(e.into()))
 }
 
 /// The organization's stored account and a client with its credentials.
-pub async fn client_for_org(state: &AppState, organization_id: i32) -> Result<(BandwidthClient, bandwidth_account::Model)> {
+pub async fn client_for_org(
+    state: &AppState,
+    organization_id: i32,
+) -> Result<(BandwidthClient, bandwidth_account::Model)> {
     let account = store::accounts::find(&state.db, organization_id).await?.ok_or_else(|| {
         AppError::InvalidInput("this organization has no Bandwidth credentials yet: save them with updateBandwidthCredentials".into())
     })?;
@@ -28,8 +37,14 @@ pub async fn client_for_org(state: &AppState, organization_id: i32) -> Result<(B
         nonce: account.password_nonce.clone(),
         key_id: account.password_key_id.clone(),
     };
-    let password = state.secrets.open(&sealed).map_err(|e| AppError::InvalidInput(e.to_string()))?;
-    Ok((client(state, &account.account_id, &account.user_name, &password)?, account))
+    let password = state
+        .secrets
+        .open(&sealed)
+        .map_err(|e| AppError::InvalidInput(e.to_string()))?;
+    Ok((
+        client(state, &account.account_id, &account.user_name, &password)?,
+        account,
+    ))
 }
 
 /// Bandwidth's answer as an `UPSTREAM_ERROR`, keeping its status, code and description.
@@ -43,7 +58,10 @@ pub fn credential_check_failed(e: bandwidth::Error) -> AppError {
         format!(
             "Bandwidth rejected these credentials ({e}); check the account id, the API user name and the password, and that the API user has the Configuration role. Nothing was saved."
         )
-    } else if matches!(e, bandwidth::Error::Unreachable { .. } | bandwidth::Error::Timeout { .. }) {
+    } else if matches!(
+        e,
+        bandwidth::Error::Unreachable { .. } | bandwidth::Error::Timeout { .. }
+    ) {
         format!(
             "Bandwidth could not be reached to check these credentials ({e}). Nothing was saved; try again, or save with skipVerification: true to store them unchecked."
         )

@@ -193,9 +193,17 @@ pub async fn update_credentials(
 }
 
 /// The one place credentials are checked with Bandwidth: a cheap authenticated Dashboard call.
-async fn verify_with_bandwidth(state: &AppState, account_id: &str, user_name: &str, password: &Secret) -> Result<()> {
+async fn verify_with_bandwidth(
+    state: &AppState,
+    account_id: &str,
+    user_name: &str,
+    password: &Secret,
+) -> Result<()> {
     let client = bandwidth_api::client(state, account_id, user_name, password)?;
-    client.verify_credentials().await.map_err(bandwidth_api::credential_check_failed)
+    client
+        .verify_credentials()
+        .await
+        .map_err(bandwidth_api::credential_check_failed)
 }
 
 fn required(field: &str, value: &str) -> Result<String> {

@@ -45,7 +45,10 @@ fn parse_line(line: &'static str) -> Option<ErrorCode> {
 pub fn describe(code: Option<i32>, bandwidth_description: Option<&str>) -> String {
     match code.and_then(|c| all().get(&c)) {
         Some(e) => format!("{}: {}", e.name, e.summary),
-        None => bandwidth_description.filter(|d| !d.is_empty()).unwrap_or("unknown error").to_owned(),
+        None => bandwidth_description
+            .filter(|d| !d.is_empty())
+            .unwrap_or("unknown error")
+            .to_owned(),
     }
 }
 
@@ -55,7 +58,11 @@ mod tests {
 
     #[test]
     fn every_code_of_the_table_is_known() {
-        let rows = include_str!("../../data/messaging-error-codes.csv").lines().skip(1).filter(|l| !l.trim().is_empty()).count();
+        let rows = include_str!("../../data/messaging-error-codes.csv")
+            .lines()
+            .skip(1)
+            .filter(|l| !l.trim().is_empty())
+            .count();
         assert_eq!(all().len(), rows);
         assert_eq!(rows, 76);
     }
@@ -64,7 +71,10 @@ mod tests {
     fn a_known_code_is_described_by_its_name_and_summary() {
         let text = describe(Some(4720), Some("ignored"));
         assert!(text.starts_with("invalid-destination-address"), "{text}");
-        assert_eq!(describe(Some(1), Some("carrier said no")), "carrier said no");
+        assert_eq!(
+            describe(Some(1), Some("carrier said no")),
+            "carrier said no"
+        );
         assert_eq!(describe(None, None), "unknown error");
     }
 }

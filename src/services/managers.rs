@@ -54,10 +54,13 @@ pub fn parse_list(list: &str) -> std::result::Result<Vec<Manager>, String> {
     let known = Manager::ALL.map(Manager::name).join(", ");
     let mut managers = Vec::new();
     for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
-        let manager = Manager::parse(name)
-            .ok_or_else(|| format!("unknown service manager {name:?} in {list:?}; known managers: {known}"))?;
+        let manager = Manager::parse(name).ok_or_else(|| {
+            format!("unknown service manager {name:?} in {list:?}; known managers: {known}")
+        })?;
         if managers.contains(&manager) {
-            return Err(format!("service manager {name:?} is listed twice in {list:?}; list it once"));
+            return Err(format!(
+                "service manager {name:?} is listed twice in {list:?}; list it once"
+            ));
         }
         if manager == Manager::StickySender && managers.iter().any(|m: &Manager| m.is_picker()) {
             return Err(format!(
@@ -74,10 +77,18 @@ pub fn parse_list(list: &str) -> std::result::Result<Vec<Manager>, String> {
 pub fn for_org(default_list: &str, settings: &OrgSettings) -> Result<Vec<Manager>> {
     let list = match settings.get("SERVICE_MANAGERS") {
         Some(Value::String(s)) => s.clone(),
-        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(","),
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .collect::<Vec<_>>()
+            .join(","),
         _ => default_list.to_owned(),
     };
-    parse_list(&list).map_err(|e| AppError::InvalidInput(format!("the organization's SERVICE_MANAGERS setting is invalid: {e}")))
+    parse_list(&list).map_err(|e| {
+        AppError::InvalidInput(format!(
+            "the organization's SERVICE_MANAGERS setting is invalid: {e}"
+        ))
+    })
 }
 
 /// A number proposed for sending, and by whom.
@@ -93,27 +104,45 @@ mod tests {
 
     #[test]
     fn the_default_list_parses_in_order() {
-        assert_eq!(parse_list("sticky-sender,numpicker-basic").unwrap(), vec![Manager::StickySender, Manager::NumpickerBasic]);
-        assert_eq!(parse_list(" numpicker-basic ").unwrap(), vec![Manager::NumpickerBasic]);
+        assert_eq!(
+            parse_list("sticky-sender,numpicker-basic").unwrap(),
+            vec![Manager::StickySender, Manager::NumpickerBasic]
+        );
+        assert_eq!(
+            parse_list(" numpicker-basic ").unwrap(),
+            vec![Manager::NumpickerBasic]
+        );
     }
 
     #[test]
     fn an_unknown_name_is_refused_with_the_known_ones() {
         let error = parse_list("sticky-sender,per-campaign-messageservices").unwrap_err();
-        assert!(error.contains("per-campaign-messageservices") && error.contains("numpicker-basic"), "{error}");
+        assert!(
+            error.contains("per-campaign-messageservices") && error.contains("numpicker-basic"),
+            "{error}"
+        );
     }
 
     #[test]
     fn a_picker_before_sticky_sender_is_refused_with_the_fix() {
         let error = parse_list("numpicker-basic,sticky-sender").unwrap_err();
-        assert!(error.contains("\"sticky-sender,numpicker-basic\""), "{error}");
+        assert!(
+            error.contains("\"sticky-sender,numpicker-basic\""),
+            "{error}"
+        );
     }
 
     #[test]
     fn an_organization_setting_overrides_the_environment() {
         let settings = OrgSettings::parse(r#"{"SERVICE_MANAGERS": ["numpicker-basic"]}"#);
-        assert_eq!(for_org("sticky-sender,numpicker-basic", &settings).unwrap(), vec![Manager::NumpickerBasic]);
+        assert_eq!(
+            for_org("sticky-sender,numpicker-basic", &settings).unwrap(),
+            vec![Manager::NumpickerBasic]
+        );
         let bad = OrgSettings::parse(r#"{"SERVICE_MANAGERS": "numpicker-basic,sticky-sender"}"#);
-        assert!(matches!(for_org("sticky-sender", &bad), Err(AppError::InvalidInput(_))));
+        assert!(matches!(
+            for_org("sticky-sender", &bad),
+            Err(AppError::InvalidInput(_))
+        ));
     }
 }

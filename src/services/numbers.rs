@@ -121,9 +121,16 @@ mod tests {
 }
 
 /// Runs one inventory job for the job runner.
-pub async fn run_job(state: AppState, organization_id: i32, spec: JobSpec) -> std::result::Result<String, jobs::JobFailure> {
+pub async fn run_job(
+    state: AppState,
+    organization_id: i32,
+    spec: JobSpec,
+) -> std::result::Result<String, jobs::JobFailure> {
     // TODO(issue 4): sync, buy and delete against Bandwidth land with provisioning (being built
     // on its own branch); until then a queued job fails with this plain reason instead of hanging.
     let _ = (state, organization_id);
-    Err(jobs::JobFailure::permanent(format!("{} is not available yet on this server", spec.kind())))
+    Err(jobs::JobFailure::permanent(format!(
+        "{} is not available yet on this server",
+        spec.kind()
+    )))
 }

@@ -11,7 +11,10 @@ use super::entities::{callback_key, contact, message, phone_number};
 const CHUNK: usize = 200;
 
 /// Records event keys; returns those that were new (the others were applied before).
-pub async fn insert_new_keys(db: &impl ConnectionTrait, keys: &[(i32, String)]) -> Result<HashSet<(i32, String)>, DbErr> {
+pub async fn insert_new_keys(
+    db: &impl ConnectionTrait,
+    keys: &[(i32, String)],
+) -> Result<HashSet<(i32, String)>, DbErr> {
     #[derive(FromQueryResult)]
     struct Inserted {
         organization_id: i32,
@@ -21,14 +24,23 @@ pub async fn insert_new_keys(db: &impl ConnectionTrait, keys: &[(i32, String)]) 
     let mut new = HashSet::with_capacity(keys.len());
     for chunk in keys.chunks(CHUNK) {
         let mut insert = Query::insert();
-        insert
-            .into_table(callback_key::Entity)
-            .columns([callback_key::Column::OrganizationId, callback_key::Column::Key, callback_key::Column::CreatedAt]);
+        insert.into_table(callback_key::Entity).columns([
+            callback_key::Column::OrganizationId,
+            callback_key::Column::Key,
+            callback_key::Column::CreatedAt,
+        ]);
         for (org, key) in chunk {
             insert.values_panic([(*org).into(), key.clone().into(), now.into()]);
         }
         insert
-            .on_conflict(OnConflict::columns([callback_key::Column::OrganizationId, callback_key::Column::Key]).do_nothing().to_owned())
+            .on_conflict(
+                OnConflict::columns([
+                    callback_key::Column::OrganizationId,
+                    callback_key::Column::Key,
+                ])
+                .do_nothing()
+                .to_owned(),
+            )
             .returning_col(callback_key::Column::OrganizationId)
             .returning_col(callback_key::Column::Key);
         let statement = db.get_database_backend().build(&insert);
@@ -66,7 +78,10 @@ pub async fn advance_status(
             .and_where(Expr::col(message::Column::IsFromContact).eq(false))
             .and_where(Expr::col(message::Column::ServiceId).is_in(chunk.iter().cloned()))
             .and_where(Expr::col(message::Column::SendStatus).is_in(from_statuses.iter().copied()))
-            .returning(Query::returning().columns([message::Column::ContactNumber, message::Column::UserNumber]));
+            .returning(
+                Query::returning()
+                    .columns([message::Column::ContactNumber, message::Column::UserNumber]),
+            );
         let statement = db.get_database_backend().build(&update);
         pairs.extend(Pair::find_by_statement(statement).all(db).await?);
     }
@@ -94,7 +109,10 @@ pub async fn fail_message(
         .and_where(Expr::col(message::Column::IsFromContact).eq(false))
         .and_where(Expr::col(message::Column::ServiceId).eq(service_id))
         .and_where(Expr::col(message::Column::SendStatus).is_in(from_statuses.iter().copied()))
-        .returning(Query::returning().columns([message::Column::ContactNumber, message::Column::UserNumber]));
+        .returning(
+            Query::returning()
+                .columns([message::Column::ContactNumber, message::Column::UserNumber]),
+        );
     let statement = db.get_database_backend().build(&update);
     Pair::find_by_statement(statement).one(db).await
 }
@@ -112,7 +130,11 @@ pub struct Inbound {
 
 /// Stores inbound messages (a Bandwidth id already stored for the org is skipped), each attached
 /// to the last outbound message to that contact from the number it texted.
-pub async fn insert_inbound(db: &impl ConnectionTrait, organization_id: i32, rows: &[Inbound]) -> Result<(), DbErr> {
+pub async fn insert_inbound(
+    db: &impl ConnectionTrait,
+    organization_id: i32,
+    rows: &[Inbound],
+) -> Result<(), DbErr> {
     use message::Column as C;
     let now = chrono::Utc::now();
     for chunk in rows.chunks(CHUNK / 2) {
@@ -142,12 +164,22 @@ pub async fn insert_inbound(db: &impl ConnectionTrait, organization_id: i32, row
                 "DELIVERED".into(),
                 row.service_id.clone().into(),
                 row.segment_count.into(),
-                Expr::SubQuery(None, Box::new(last_outbound(organization_id, &row.contact_number, &row.user_number).into())),
+                Expr::SubQuery(
+                    None,
+                    Box::new(
+                        last_outbound(organization_id, &row.contact_number, &row.user_number)
+                            .into(),
+                    ),
+                ),
                 now.into(),
                 now.into(),
             ]);
         }
-        insert.on_conflict(OnConflict::columns([C::OrganizationId, C::ServiceId]).do_nothing().to_owned());
+        insert.on_conflict(
+            OnConflict::columns([C::OrganizationId, C::ServiceId])
+                .do_nothing()
+                .to_owned(),
+        );
         db.execute(&insert).await?;
     }
     Ok(())
@@ -168,7 +200,11 @@ fn last_outbound(organization_id: i32, contact_number: &str, user_number: &str) 
 }
 
 /// Which of these numbers are active numbers of the organization.
-pub async fn active_numbers_among(db: &impl ConnectionTrait, organization_id: i32, numbers: &[String]) -> Result<HashSet<String>, DbErr> {
+pub async fn active_numbers_among(
+    db: &impl ConnectionTrait,
+    organization_id: i32,
+    numbers: &[String],
+) -> Result<HashSet<String>, DbErr> {
     #[derive(FromQueryResult)]
     struct Row {
         phone_number: String,
@@ -183,14 +219,24 @@ pub async fn active_numbers_among(db: &impl ConnectionTrait, organization_id: i3
             .and_where(Expr::col(phone_number::Column::PhoneNumber).is_in(chunk.iter().cloned()))
             .to_owned();
         let statement: Statement = db.get_database_backend().build(&select);
-        active.extend(Row::find_by_statement(statement).all(db).await?.into_iter().map(|r| r.phone_number));
+        active.extend(
+            Row::find_by_statement(statement)
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|r| r.phone_number),
+        );
     }
     Ok(active)
 }
 
 /// Writes sticky mappings (contact → our number) with one upsert per chunk, so concurrent first
 /// messages to a contact cannot race (Spoke's insert-then-update does).
-pub async fn upsert_sticky(db: &impl ConnectionTrait, organization_id: i32, pairs: &[Pair]) -> Result<(), DbErr> {
+pub async fn upsert_sticky(
+    db: &impl ConnectionTrait,
+    organization_id: i32,
+    pairs: &[Pair],
+) -> Result<(), DbErr> {
     use contact::Column as C;
     let now = chrono::Utc::now();
     // One row per contact per statement: PostgreSQL refuses to upsert the same key twice at once.
@@ -203,9 +249,13 @@ pub async fn upsert_sticky(db: &impl ConnectionTrait, organization_id: i32, pair
     }
     for chunk in latest.chunks(CHUNK) {
         let mut insert = Query::insert();
-        insert
-            .into_table(contact::Entity)
-            .columns([C::OrganizationId, C::ContactNumber, C::UserNumber, C::OptedOut, C::UpdatedAt]);
+        insert.into_table(contact::Entity).columns([
+            C::OrganizationId,
+            C::ContactNumber,
+            C::UserNumber,
+            C::OptedOut,
+            C::UpdatedAt,
+        ]);
         for pair in chunk {
             insert.values_panic([
                 organization_id.into(),
@@ -226,13 +276,34 @@ pub async fn upsert_sticky(db: &impl ConnectionTrait, organization_id: i32, pair
 }
 
 /// Remembers the last error code Bandwidth reported for a contact.
-pub async fn record_contact_error(db: &impl ConnectionTrait, organization_id: i32, contact_number: &str, error_code: Option<i32>) -> Result<(), DbErr> {
+pub async fn record_contact_error(
+    db: &impl ConnectionTrait,
+    organization_id: i32,
+    contact_number: &str,
+    error_code: Option<i32>,
+) -> Result<(), DbErr> {
     use contact::Column as C;
     let mut insert = Query::insert();
     insert
         .into_table(contact::Entity)
-        .columns([C::OrganizationId, C::ContactNumber, C::OptedOut, C::LastErrorCode, C::UpdatedAt])
-        .values_panic([organization_id.into(), contact_number.into(), false.into(), error_code.into(), chrono::Utc::now().into()])
-        .on_conflict(OnConflict::columns([C::OrganizationId, C::ContactNumber]).update_columns([C::LastErrorCode, C::UpdatedAt]).to_owned());
+        .columns([
+            C::OrganizationId,
+            C::ContactNumber,
+            C::OptedOut,
+            C::LastErrorCode,
+            C::UpdatedAt,
+        ])
+        .values_panic([
+            organization_id.into(),
+            contact_number.into(),
+            false.into(),
+            error_code.into(),
+            chrono::Utc::now().into(),
+        ])
+        .on_conflict(
+            OnConflict::columns([C::OrganizationId, C::ContactNumber])
+                .update_columns([C::LastErrorCode, C::UpdatedAt])
+                .to_owned(),
+        );
     db.execute(&insert).await.map(|_| ())
 }

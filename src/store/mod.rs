@@ -17,6 +17,11 @@ use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
 
 /// Opens the pool for `url`: SQLite (WAL, busy timeout, foreign keys) or PostgreSQL.
+///
+/// SQLite gets one connection: it allows one writer at a time anyway, and a transaction that
+/// reads and then writes on one connection while another connection commits fails at once with
+/// `SQLITE_BUSY` (no busy timeout applies to that upgrade). One connection serialises writers
+/// in the pool's queue instead.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url.to_owned());
     options
@@ -24,12 +29,15 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
         .acquire_timeout(Duration::from_secs(5))
         .sqlx_logging(false);
     if url.starts_with("sqlite:") {
-        options.max_connections(8).map_sqlx_sqlite_opts(|o| {
-            o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
-                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
-                .busy_timeout(Duration::from_secs(5))
-                .foreign_keys(true)
-        });
+        options
+            .max_connections(1)
+            .min_connections(1)
+            .map_sqlx_sqlite_opts(|o| {
+                o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                    .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                    .busy_timeout(Duration::from_secs(5))
+                    .foreign_keys(true)
+            });
     } else {
         options.max_connections(16);
     }

@@ -196,7 +196,7 @@ async fn advanced_ids_and_the_address_are_stored_and_an_empty_id_clears_one() {
     );
     assert_eq!(
         account["callbackUrl"],
-        format!("http://127.0.0.1:3000/bandwidth/{org}")
+        format!("{}/bandwidth/{org}", app.address)
     );
 
     let clear = json!({"accountId": "9900000", "userName": "api-user", "siteId": "", "skipVerification": true});
@@ -227,4 +227,130 @@ async fn advanced_ids_and_the_address_are_stored_and_an_empty_id_clears_one() {
     assert_eq!(service_vendor["config"]["applicationId"], "app-56");
     assert_eq!(service_vendor["config"]["houseNumber"], "900");
     assert_eq!(vendor["data"]["organization"]["fullyConfigured"], false);
+}
+
+#[tokio::test]
+async fn credentials_bandwidth_accepts_are_stored_as_verified() {
+    let app = crate::helpers::spawn_app_with_emulator().await;
+    let org = app.create_org("Org").await;
+    let owner = app.token(org, Role::Owner).await;
+
+    let answer = app
+        .graphql(
+            Some(&owner),
+            UPDATE,
+            json!({"org": org.to_string(), "input": app.emulator_credentials()}),
+        )
+        .await;
+    let account = &answer["data"]["updateBandwidthCredentials"];
+    assert_eq!(account["verified"], true, "{answer}");
+    let requests = app.emulator_get("/_emulator/requests").await;
+    assert!(
+        requests
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["method"] == "GET" && r["path"].as_str().unwrap().ends_with("/sites")),
+        "{requests}"
+    );
+}
+
+#[tokio::test]
+async fn credentials_bandwidth_rejects_give_upstream_error_and_store_nothing() {
+    let app = crate::helpers::spawn_app_with_emulator().await;
+    let org = app.create_org("Org").await;
+    let owner = app.token(org, Role::Owner).await;
+    let mut input = app.emulator_credentials();
+    input["password"] = json!("pw-wrong-one-5521");
+
+    let answer = app
+        .graphql(
+            Some(&owner),
+            UPDATE,
+            json!({"org": org.to_string(), "input": input}),
+        )
+        .await;
+    assert_eq!(error_code(&answer), "UPSTREAM_ERROR", "{answer}");
+    let message = answer["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("rejected") && message.contains("401"),
+        "{message}"
+    );
+    assert!(!message.contains("pw-wrong-one-5521"));
+    assert!(
+        bandwidth_account::Entity::find_by_id(org)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .is_none(),
+        "nothing stored"
+    );
+
+    let mut other_account = app.emulator_credentials();
+    other_account["accountId"] = json!("1234567");
+    let answer = app
+        .graphql(
+            Some(&owner),
+            UPDATE,
+            json!({"org": org.to_string(), "input": other_account}),
+        )
+        .await;
+    assert_eq!(error_code(&answer), "UPSTREAM_ERROR", "{answer}");
+    assert!(
+        answer["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("403")
+    );
+    assert!(
+        bandwidth_account::Entity::find_by_id(org)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .is_none(),
+        "nothing stored"
+    );
+}
+
+#[tokio::test]
+async fn unreachable_bandwidth_is_named_as_such_and_skip_verification_stores_unverified() {
+    let app = spawn_app().await;
+    let org = app.create_org("Org").await;
+    let owner = app.token(org, Role::Owner).await;
+    let input = json!({"accountId": "9900000", "userName": "api-user", "password": "pw-offline"});
+
+    let answer = app
+        .graphql(
+            Some(&owner),
+            UPDATE,
+            json!({"org": org.to_string(), "input": input}),
+        )
+        .await;
+    assert_eq!(error_code(&answer), "UPSTREAM_ERROR", "{answer}");
+    let message = answer["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("could not be reached") && message.contains("skipVerification"),
+        "{message}"
+    );
+    assert!(
+        bandwidth_account::Entity::find_by_id(org)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    let mut offline = input.clone();
+    offline["skipVerification"] = json!(true);
+    let answer = app
+        .graphql(
+            Some(&owner),
+            UPDATE,
+            json!({"org": org.to_string(), "input": offline}),
+        )
+        .await;
+    assert_eq!(
+        answer["data"]["updateBandwidthCredentials"]["verified"], false,
+        "{answer}"
+    );
 }

@@ -5,9 +5,13 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde_json::{Value, json};
+use std::time::Duration;
+
 use spoke_bandwidth::config::Settings;
+use spoke_bandwidth::emulator::{self, Emulator, EmulatorConfig};
 use spoke_bandwidth::services::access::{self, Role};
 use spoke_bandwidth::startup::Application;
+use tokio::net::TcpListener;
 use tracing_subscriber::fmt::MakeWriter;
 
 /// The session secret every test server uses.
@@ -58,20 +62,58 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     pub settings: Settings,
     pub client: reqwest::Client,
+    /// The Bandwidth emulator the server talks to, when started with one.
+    pub emulator: Option<Emulator>,
     _database: TestDatabase,
 }
 
-/// Starts the server on `127.0.0.1:0` over a fresh database.
+/// Starts the server on `127.0.0.1:0` over a fresh database, with Bandwidth URLs that lead nowhere.
 pub async fn spawn_app() -> TestApp {
+    start(None).await
+}
+
+/// Starts the Bandwidth emulator and the server wired to it on loopback; `BASE_URL` is the
+/// server's real address, so the emulator's callbacks reach it.
+pub async fn spawn_app_with_emulator() -> TestApp {
+    let config = EmulatorConfig {
+        callback_timeout: Duration::from_secs(5),
+        callback_max_attempts: 4,
+        callback_backoff_base: Duration::from_millis(20),
+        ..EmulatorConfig::default()
+    };
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind the emulator");
+    let emulator = emulator::spawn(listener, config)
+        .await
+        .expect("the emulator starts");
+    start(Some(emulator)).await
+}
+
+async fn start(emulator: Option<Emulator>) -> TestApp {
     capture_logs();
     let database = fresh_database().await;
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind the server");
+    let address = format!("http://{}", listener.local_addr().unwrap());
     let mut settings = Settings::for_database(&database.url, Some(SESSION_SECRET));
-    settings.listen_addr = "127.0.0.1:0".parse().unwrap();
+    settings.listen_addr = listener.local_addr().unwrap();
+    settings.base_url = address.clone();
     settings.encryption_key = None;
-    let app = Application::build(settings.clone(), true)
+    // Nothing listens on port 9 of loopback: without an emulator, Bandwidth is unreachable.
+    let (dashboard, messaging) = match &emulator {
+        Some(e) => (e.dashboard_url(), e.messaging_url()),
+        None => (
+            "http://127.0.0.1:9/api".into(),
+            "http://127.0.0.1:9/api/v2".into(),
+        ),
+    };
+    settings.bandwidth_dashboard_url = dashboard;
+    settings.bandwidth_messaging_url = messaging;
+    let app = Application::build_on(listener, settings.clone(), true)
         .await
         .expect("the app builds");
-    let address = format!("http://{}", app.local_addr());
     let db = app.state().db.clone();
     tokio::spawn(app.run_until_stopped(std::future::pending()));
     TestApp {
@@ -79,14 +121,50 @@ pub async fn spawn_app() -> TestApp {
         db,
         settings,
         client: reqwest::Client::new(),
+        emulator,
         _database: database,
     }
 }
 
 impl TestApp {
-    /// The URL of this test's database (to open more connections, as another replica would).
-    pub fn database_url(&self) -> String {
-        self._database.url.clone()
+    /// The emulator (panics when the app was started without one).
+    pub fn emulator(&self) -> &Emulator {
+        self.emulator
+            .as_ref()
+            .expect("started with spawn_app_with_emulator")
+    }
+
+    /// Credentials input the emulator accepts.
+    pub fn emulator_credentials(&self) -> Value {
+        let config = self.emulator().state().config().clone();
+        json!({"accountId": config.account_id, "userName": config.username, "password": config.password})
+    }
+
+    /// A GET of an emulator control route (`/_emulator/...`), as JSON.
+    pub async fn emulator_get(&self, path: &str) -> Value {
+        let url = format!("{}{path}", self.emulator().base_url());
+        self.client
+            .get(url)
+            .send()
+            .await
+            .expect("the emulator answers")
+            .json()
+            .await
+            .expect("JSON")
+    }
+
+    /// A POST to an emulator control route, as JSON.
+    pub async fn emulator_post(&self, path: &str, body: Value) -> Value {
+        let url = format!("{}{path}", self.emulator().base_url());
+        self.client
+            .post(url)
+            .json(&body)
+            .send()
+            .await
+            .expect("the emulator answers")
+            .json()
+            .await
+            .expect("JSON")
     }
 
     /// Posts a GraphQL operation, with a bearer token when given, and returns the JSON answer.

@@ -157,11 +157,11 @@ async fn only_owners_buy_numbers_or_read_callback_credentials() {
     assert_eq!(credentials["userId"], "bandwidth.com", "{answer}");
     assert_eq!(
         credentials["callbackUrl"],
-        format!("http://127.0.0.1:3000/bandwidth/{org}")
+        format!("{}/bandwidth/{org}", app.address)
     );
     let expected = spoke_bandwidth::services::webhook_auth::password_for(
         &spoke_bandwidth::config::Secret::new(SESSION_SECRET),
-        "http://127.0.0.1:3000",
+        &app.address,
         org,
     );
     assert_eq!(credentials["password"], expected.expose());

@@ -10,19 +10,36 @@ use spoke_bandwidth::state::AppState;
 use spoke_bandwidth::store;
 use spoke_bandwidth::store::entities::job;
 
-use crate::helpers::spawn_app;
+use spoke_bandwidth::config::Settings;
 
-async fn second_replica(app: &crate::helpers::TestApp) -> AppState {
-    let db = store::connect(&app.database_url()).await.unwrap();
-    AppState::new(db, app.settings.clone()).unwrap()
+use crate::helpers::{SESSION_SECRET, TestDatabase, fresh_database};
+
+/// A database with one organization and no server (so no runner but the test's own).
+async fn database_with_org() -> (TestDatabase, i32) {
+    let database = fresh_database().await;
+    let db = store::connect(&database.url).await.unwrap();
+    store::migrate(&db).await.unwrap();
+    let org = spoke_bandwidth::services::access::create_organization(&db, "Org")
+        .await
+        .unwrap();
+    (database, org)
+}
+
+/// A replica's state over the database: its own connection pool, as another server would have.
+async fn replica(database: &TestDatabase) -> AppState {
+    let db = store::connect(&database.url).await.unwrap();
+    AppState::new(
+        db,
+        Settings::for_database(&database.url, Some(SESSION_SECRET)),
+    )
+    .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_runners_on_one_database_never_run_the_same_job_twice() {
-    let app = spawn_app().await;
-    let org = app.create_org("Org").await;
-    let replica_a = second_replica(&app).await;
-    let replica_b = second_replica(&app).await;
+    let (database, org) = database_with_org().await;
+    let replica_a = replica(&database).await;
+    let replica_b = replica(&database).await;
     let count = 40;
     for _ in 0..count {
         jobs::enqueue(&replica_a, org, JobSpec::SyncPhoneNumbers)
@@ -51,7 +68,10 @@ async fn two_runners_on_one_database_never_run_the_same_job_twice() {
     };
     tokio::join!(race(replica_a, "runner-a"), race(replica_b, "runner-b"));
 
-    let rows = job::Entity::find().all(&app.db).await.unwrap();
+    let rows = job::Entity::find()
+        .all(&replica(&database).await.db)
+        .await
+        .unwrap();
     assert_eq!(rows.len(), count);
     assert_eq!(
         runs.lock().unwrap().len(),
@@ -69,9 +89,8 @@ async fn two_runners_on_one_database_never_run_the_same_job_twice() {
 
 #[tokio::test]
 async fn a_transient_failure_is_retried_later_and_a_permanent_one_keeps_its_reason() {
-    let app = spawn_app().await;
-    let org = app.create_org("Org").await;
-    let state = second_replica(&app).await;
+    let (database, org) = database_with_org().await;
+    let state = replica(&database).await;
     let flaky = jobs::enqueue(&state, org, JobSpec::SyncPhoneNumbers)
         .await
         .unwrap();
@@ -83,7 +102,7 @@ async fn a_transient_failure_is_retried_later_and_a_permanent_one_keeps_its_reas
     };
     assert!(jobs::work_one(&state, "runner", &execute).await.unwrap());
     let row = job::Entity::find_by_id(flaky.id)
-        .one(&app.db)
+        .one(&state.db)
         .await
         .unwrap()
         .unwrap();
@@ -109,7 +128,7 @@ async fn a_transient_failure_is_retried_later_and_a_permanent_one_keeps_its_reas
     };
     assert!(jobs::work_one(&state, "runner", &refuse).await.unwrap());
     let row = job::Entity::find_by_id(broken.id)
-        .one(&app.db)
+        .one(&state.db)
         .await
         .unwrap()
         .unwrap();
@@ -122,9 +141,8 @@ async fn a_transient_failure_is_retried_later_and_a_permanent_one_keeps_its_reas
 
 #[tokio::test]
 async fn a_job_whose_runner_died_is_taken_over_after_its_lease() {
-    let app = spawn_app().await;
-    let org = app.create_org("Org").await;
-    let state = second_replica(&app).await;
+    let (database, org) = database_with_org().await;
+    let state = replica(&database).await;
     let queued = jobs::enqueue(&state, org, JobSpec::SyncPhoneNumbers)
         .await
         .unwrap();
