@@ -5,6 +5,7 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 
 use crate::config::{ConfigError, Secret, Settings};
+use crate::services::callbacks::CallbackWriter;
 use crate::services::secrets::SecretBox;
 
 /// Shared state of the server.
@@ -18,6 +19,8 @@ pub struct AppState {
     pub session_secret: Secret,
     /// One connection pool for every call to Bandwidth.
     pub http: reqwest::Client,
+    /// Applies callback effects in coalesced transactions.
+    pub callbacks: CallbackWriter,
     /// Wakes this replica's job runner when a job is enqueued here.
     pub jobs_wakeup: Arc<tokio::sync::Notify>,
 }
@@ -33,7 +36,9 @@ impl AppState {
             .user_agent(concat!("spoke-bandwidth/", env!("CARGO_PKG_VERSION")))
             .build()
             .expect("the TLS backend is compiled in");
+        let callbacks = CallbackWriter::start(db.clone(), settings.service_managers.clone());
         Ok(Self {
+            callbacks,
             db,
             settings: Arc::new(settings),
             secrets,

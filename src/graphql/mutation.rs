@@ -2,10 +2,12 @@
 
 use async_graphql::{Context, ID, Object, Result};
 
-use super::types::{BandwidthAccount, BandwidthCredentialsInput, JobRequest};
+use super::types::{
+    BandwidthAccount, BandwidthCredentialsInput, JobRequest, Message, SendMessageInput,
+};
 use super::{IntoGql, caller, state};
 use crate::services::access::{self, Role};
-use crate::services::{credentials, numbers};
+use crate::services::{credentials, messaging, numbers};
 
 /// Root mutation type.
 pub struct MutationRoot;
@@ -69,6 +71,23 @@ impl MutationRoot {
         let org_id = owner_of(ctx, &organization_id)?;
         Ok(Some(
             numbers::request_sync(state(ctx), org_id)
+                .await
+                .gql()?
+                .into(),
+        ))
+    }
+
+    /// Sends a message to a contact from the number the service managers choose (texters and up).
+    async fn send_message(
+        &self,
+        ctx: &Context<'_>,
+        organization_id: String,
+        input: SendMessageInput,
+    ) -> Result<Option<Message>> {
+        let org_id = access::parse_organization_id(&organization_id).gql()?;
+        caller(ctx).gql()?.require(org_id, Role::Texter).gql()?;
+        Ok(Some(
+            messaging::send_message(state(ctx), org_id, input.into())
                 .await
                 .gql()?
                 .into(),

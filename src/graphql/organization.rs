@@ -3,12 +3,14 @@
 use async_graphql::{Context, ID, Json, Object, Result};
 
 use super::types::{
-    BandwidthAccount, CallbackCredentials, JobRequest, PhoneNumber, PhoneNumberCounts,
-    ServiceVendor,
+    BandwidthAccount, CallbackCredentials, JobRequest, Message, PhoneNumber, PhoneNumberCounts,
+    ServiceManager, ServiceVendor,
 };
 use super::{IntoGql, caller, state};
 use crate::services::access::Role;
-use crate::services::{credentials, jobs, numbers, organizations, webhook_auth};
+use crate::services::{
+    credentials, jobs, managers, messaging, numbers, organizations, webhook_auth,
+};
 use crate::store::entities::organization;
 
 /// An organization (Spoke's shape, plus the Bandwidth account).
@@ -110,5 +112,38 @@ impl Organization {
     /// Whether the Phone Numbers page is on (on unless the organization's settings turn it off).
     async fn phone_inventory_enabled(&self) -> bool {
         organizations::phone_inventory_enabled(&organizations::OrgSettings::parse(&self.0.settings))
+    }
+
+    /// The service managers in the order they run (admins and owners).
+    async fn service_managers(&self, ctx: &Context<'_>) -> Result<Vec<ServiceManager>> {
+        caller(ctx).gql()?.require(self.0.id, Role::Admin).gql()?;
+        let statuses = managers::statuses(state(ctx), self.0.id).await.gql()?;
+        Ok(statuses
+            .into_iter()
+            .map(|s| ServiceManager {
+                id: format!("{}-org{}-", s.manager.name(), self.0.id),
+                name: s.manager.name().into(),
+                display_name: s.manager.display_name().into(),
+                supports_org_config: true,
+                supports_campaign_config: false,
+                data: Some(Json(
+                    serde_json::json!({ "position": s.position, "enabled": true }),
+                )),
+                fully_configured: Some(s.fully_configured),
+            })
+            .collect())
+    }
+
+    /// The conversation with a contact, oldest first, both directions (texters and up).
+    async fn conversation(
+        &self,
+        ctx: &Context<'_>,
+        contact_number: String,
+    ) -> Result<Vec<Message>> {
+        caller(ctx).gql()?.require(self.0.id, Role::Texter).gql()?;
+        let thread = messaging::conversation(state(ctx), self.0.id, &contact_number)
+            .await
+            .gql()?;
+        Ok(thread.into_iter().map(Into::into).collect())
     }
 }

@@ -233,3 +233,102 @@ pub struct CallbackCredentials {
     pub user_id: String,
     pub password: String,
 }
+
+/// Where a message is in its life (Spoke's words).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+pub enum SendStatus {
+    Queued,
+    Sending,
+    Sent,
+    Delivered,
+    Error,
+}
+
+/// A message of a conversation, in either direction.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct Message {
+    pub id: String,
+    pub contact_number: String,
+    /// Our number: the sender of an outbound message, the receiver of a reply.
+    pub user_number: String,
+    pub text: String,
+    pub media_urls: Vec<String>,
+    pub is_from_contact: bool,
+    pub send_status: SendStatus,
+    /// Bandwidth's messaging error code (or the HTTP status when Bandwidth refused the send).
+    pub error_code: Option<i32>,
+    pub error_description: Option<String>,
+    /// Bandwidth's message id.
+    pub service_id: Option<String>,
+    pub segment_count: Option<i32>,
+    /// For a reply: the id of the outbound message it answers.
+    pub in_reply_to: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<crate::store::entities::message::Model> for Message {
+    fn from(m: crate::store::entities::message::Model) -> Self {
+        Self {
+            id: m.id.to_string(),
+            contact_number: m.contact_number,
+            user_number: m.user_number,
+            media_urls: serde_json::from_str(&m.media).unwrap_or_default(),
+            text: m.text,
+            is_from_contact: m.is_from_contact,
+            send_status: match m.send_status.as_str() {
+                "QUEUED" => SendStatus::Queued,
+                "SENDING" => SendStatus::Sending,
+                "SENT" => SendStatus::Sent,
+                "DELIVERED" => SendStatus::Delivered,
+                _ => SendStatus::Error,
+            },
+            error_code: m.error_code,
+            error_description: m.error_description,
+            service_id: m.service_id,
+            segment_count: m.segment_count,
+            in_reply_to: m.in_reply_to.map(|id| id.to_string()),
+            created_at: m.created_at,
+        }
+    }
+}
+
+/// A message to send.
+#[derive(Debug, Clone, InputObject)]
+pub struct SendMessageInput {
+    /// The contact's number; NANP numbers may omit `+1`.
+    pub contact_number: String,
+    #[graphql(default)]
+    pub text: String,
+    #[graphql(default)]
+    pub media_urls: Vec<String>,
+    pub campaign_id: Option<String>,
+    pub contact_id: Option<String>,
+    /// Bandwidth drops the message if it cannot be sent by then.
+    pub send_before: Option<DateTime<Utc>>,
+}
+
+impl From<SendMessageInput> for crate::services::messaging::SendRequest {
+    fn from(i: SendMessageInput) -> Self {
+        Self {
+            contact_number: i.contact_number,
+            text: i.text,
+            media_urls: i.media_urls,
+            campaign_id: i.campaign_id,
+            contact_id: i.contact_id,
+            send_before: i.send_before,
+        }
+    }
+}
+
+/// A service manager of the organization, in the order they run (Spoke's shape).
+#[derive(Debug, Clone, SimpleObject)]
+pub struct ServiceManager {
+    pub id: String,
+    pub name: String,
+    pub display_name: String,
+    pub supports_org_config: bool,
+    pub supports_campaign_config: bool,
+    /// `{ "position": n, "enabled": true }` and the manager's own settings.
+    pub data: Option<Json<serde_json::Value>>,
+    pub fully_configured: Option<bool>,
+}

@@ -7,7 +7,9 @@
 use serde_json::Value;
 
 use crate::error::{AppError, Result};
-use crate::services::organizations::OrgSettings;
+use crate::services::organizations::{self, OrgSettings};
+use crate::state::AppState;
+use crate::store;
 
 /// A known service manager.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,6 +91,35 @@ pub fn for_org(default_list: &str, settings: &OrgSettings) -> Result<Vec<Manager
             "the organization's SERVICE_MANAGERS setting is invalid: {e}"
         ))
     })
+}
+
+/// A manager of an organization and whether it can do its work.
+#[derive(Debug, Clone)]
+pub struct ManagerStatus {
+    pub manager: Manager,
+    /// Its place in the order (0 runs first).
+    pub position: usize,
+    /// sticky-sender needs nothing; a number picker needs an active number to pick.
+    pub fully_configured: bool,
+}
+
+/// The organization's managers in order, with their state.
+pub async fn statuses(state: &AppState, organization_id: i32) -> Result<Vec<ManagerStatus>> {
+    let settings = organizations::settings(state, organization_id).await?;
+    let list = for_org(&state.settings.service_managers, &settings)?;
+    let has_numbers = store::phone_numbers::has_active(&state.db, organization_id).await?;
+    Ok(list
+        .into_iter()
+        .enumerate()
+        .map(|(position, manager)| ManagerStatus {
+            manager,
+            position,
+            fully_configured: match manager {
+                Manager::StickySender => true,
+                Manager::NumpickerBasic => has_numbers,
+            },
+        })
+        .collect())
 }
 
 /// A number proposed for sending, and by whom.

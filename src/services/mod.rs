@@ -5,11 +5,14 @@
 pub mod access;
 pub mod area_codes;
 pub mod bandwidth_api;
+pub mod callbacks;
 pub mod credentials;
 pub mod error_codes;
 pub mod jobs;
 pub mod managers;
+pub mod messaging;
 pub mod numbers;
 pub mod organizations;
+pub mod phone;
 pub mod secrets;
 pub mod webhook_auth;

@@ -41,8 +41,10 @@ pub async fn insert_new_keys(
                 .do_nothing()
                 .to_owned(),
             )
-            .returning_col(callback_key::Column::OrganizationId)
-            .returning_col(callback_key::Column::Key);
+            .returning(Query::returning().columns([
+                callback_key::Column::OrganizationId,
+                callback_key::Column::Key,
+            ]));
         let statement = db.get_database_backend().build(&insert);
         for row in Inserted::find_by_statement(statement).all(db).await? {
             new.insert((row.organization_id, row.key));
@@ -58,16 +60,34 @@ pub struct Pair {
     pub user_number: String,
 }
 
+/// An outbound message whose status a callback changed.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct Changed {
+    pub service_id: String,
+    pub contact_number: String,
+    pub user_number: String,
+}
+
+impl Changed {
+    /// The conversation the message belongs to.
+    pub fn pair(&self) -> Pair {
+        Pair {
+            contact_number: self.contact_number.clone(),
+            user_number: self.user_number.clone(),
+        }
+    }
+}
+
 /// Moves outbound messages (by Bandwidth id, within the org) to `to_status`, when their status is
-/// one of `from_statuses`; returns the conversations they belong to.
+/// one of `from_statuses`; returns those it changed.
 pub async fn advance_status(
     db: &impl ConnectionTrait,
     organization_id: i32,
     service_ids: &[String],
     to_status: &str,
     from_statuses: &[&str],
-) -> Result<Vec<Pair>, DbErr> {
-    let mut pairs = Vec::new();
+) -> Result<Vec<Changed>, DbErr> {
+    let mut changed = Vec::new();
     for chunk in service_ids.chunks(CHUNK) {
         let mut update = Query::update();
         update
@@ -78,14 +98,59 @@ pub async fn advance_status(
             .and_where(Expr::col(message::Column::IsFromContact).eq(false))
             .and_where(Expr::col(message::Column::ServiceId).is_in(chunk.iter().cloned()))
             .and_where(Expr::col(message::Column::SendStatus).is_in(from_statuses.iter().copied()))
-            .returning(
-                Query::returning()
-                    .columns([message::Column::ContactNumber, message::Column::UserNumber]),
-            );
+            .returning(Query::returning().columns([
+                message::Column::ServiceId,
+                message::Column::ContactNumber,
+                message::Column::UserNumber,
+            ]));
         let statement = db.get_database_backend().build(&update);
-        pairs.extend(Pair::find_by_statement(statement).all(db).await?);
+        changed.extend(Changed::find_by_statement(statement).all(db).await?);
     }
-    Ok(pairs)
+    Ok(changed)
+}
+
+/// Which of these Bandwidth ids belong to outbound messages of the organization.
+pub async fn existing_outbound(
+    db: &impl ConnectionTrait,
+    organization_id: i32,
+    service_ids: &[String],
+) -> Result<HashSet<String>, DbErr> {
+    #[derive(FromQueryResult)]
+    struct Row {
+        service_id: String,
+    }
+    let mut found = HashSet::new();
+    for chunk in service_ids.chunks(CHUNK) {
+        let select = Query::select()
+            .column(message::Column::ServiceId)
+            .from(message::Entity)
+            .and_where(Expr::col(message::Column::OrganizationId).eq(organization_id))
+            .and_where(Expr::col(message::Column::IsFromContact).eq(false))
+            .and_where(Expr::col(message::Column::ServiceId).is_in(chunk.iter().cloned()))
+            .to_owned();
+        let statement = db.get_database_backend().build(&select);
+        found.extend(
+            Row::find_by_statement(statement)
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|r| r.service_id),
+        );
+    }
+    Ok(found)
+}
+
+/// Forgets event keys (of events that must be delivered again).
+pub async fn delete_keys(db: &impl ConnectionTrait, keys: &[(i32, String)]) -> Result<(), DbErr> {
+    for (org, key) in keys {
+        let delete = Query::delete()
+            .from_table(callback_key::Entity)
+            .and_where(Expr::col(callback_key::Column::OrganizationId).eq(*org))
+            .and_where(Expr::col(callback_key::Column::Key).eq(key.as_str()))
+            .to_owned();
+        db.execute(&delete).await?;
+    }
+    Ok(())
 }
 
 /// Marks one outbound message failed with Bandwidth's code and its description (when its status
@@ -97,7 +162,7 @@ pub async fn fail_message(
     error_code: Option<i32>,
     description: &str,
     from_statuses: &[&str],
-) -> Result<Option<Pair>, DbErr> {
+) -> Result<Option<Changed>, DbErr> {
     let mut update = Query::update();
     update
         .table(message::Entity)
@@ -109,12 +174,13 @@ pub async fn fail_message(
         .and_where(Expr::col(message::Column::IsFromContact).eq(false))
         .and_where(Expr::col(message::Column::ServiceId).eq(service_id))
         .and_where(Expr::col(message::Column::SendStatus).is_in(from_statuses.iter().copied()))
-        .returning(
-            Query::returning()
-                .columns([message::Column::ContactNumber, message::Column::UserNumber]),
-        );
+        .returning(Query::returning().columns([
+            message::Column::ServiceId,
+            message::Column::ContactNumber,
+            message::Column::UserNumber,
+        ]));
     let statement = db.get_database_backend().build(&update);
-    Pair::find_by_statement(statement).one(db).await
+    Changed::find_by_statement(statement).one(db).await
 }
 
 /// An inbound message to store.

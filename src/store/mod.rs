@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod callbacks;
 pub mod entities;
 pub mod jobs;
+pub mod messages;
 pub mod organizations;
 pub mod phone_numbers;
 pub mod users;

@@ -133,3 +133,91 @@ pub async fn has_active(db: &impl ConnectionTrait, organization_id: i32) -> Resu
         .await?
         .is_some())
 }
+
+/// Which active numbers the picker may choose from.
+#[derive(Debug, Clone, Copy)]
+pub enum PickFrom<'a> {
+    AreaCode(&'a str),
+    State(&'a str),
+    Any,
+}
+
+/// Takes the organization's least recently used active number of the given kind and marks it
+/// used now, in one statement. Served by an index ending in `last_used_at`, so it reads one
+/// index entry whatever the pool's size. Two concurrent sends may take the same number, which
+/// only bends the rotation.
+pub async fn take_least_recently_used(
+    db: &impl ConnectionTrait,
+    organization_id: i32,
+    from: PickFrom<'_>,
+    now_ms: i64,
+) -> Result<Option<phone_number::Model>, DbErr> {
+    use sea_orm::sea_query::{ExprTrait, Query};
+    let mut pick = Query::select();
+    pick.column(phone_number::Column::Id)
+        .from(phone_number::Entity)
+        .and_where(Expr::col(phone_number::Column::OrganizationId).eq(organization_id))
+        .and_where(Expr::col(phone_number::Column::Status).eq(ACTIVE));
+    match from {
+        PickFrom::AreaCode(area_code) => {
+            pick.and_where(Expr::col(phone_number::Column::AreaCode).eq(area_code))
+        }
+        PickFrom::State(state) => pick.and_where(Expr::col(phone_number::Column::State).eq(state)),
+        PickFrom::Any => &mut pick,
+    };
+    pick.order_by(
+        phone_number::Column::LastUsedAt,
+        sea_orm::sea_query::Order::Asc,
+    )
+    .limit(1);
+    let mut update = Query::update();
+    update
+        .table(phone_number::Entity)
+        .value(phone_number::Column::LastUsedAt, now_ms)
+        .and_where(Expr::col(phone_number::Column::Id).in_subquery(pick.to_owned()))
+        .returning_all();
+    let statement = db.get_database_backend().build(&update);
+    phone_number::Model::find_by_statement(statement)
+        .one(db)
+        .await
+}
+
+/// The contact's sticky number when it is still one of the organization's active numbers.
+pub async fn find_active_sticky(
+    db: &impl ConnectionTrait,
+    organization_id: i32,
+    contact_number: &str,
+) -> Result<Option<String>, DbErr> {
+    use super::entities::contact;
+    let Some(user_number) =
+        contact::Entity::find_by_id((organization_id, contact_number.to_owned()))
+            .one(db)
+            .await?
+            .and_then(|c| c.user_number)
+    else {
+        return Ok(None);
+    };
+    let active = phone_number::Entity::find()
+        .filter(phone_number::Column::OrganizationId.eq(organization_id))
+        .filter(phone_number::Column::PhoneNumber.eq(user_number.as_str()))
+        .filter(phone_number::Column::Status.eq(ACTIVE))
+        .one(db)
+        .await?;
+    Ok(active.map(|n| n.phone_number))
+}
+
+/// Marks a number used now.
+pub async fn touch(
+    db: &impl ConnectionTrait,
+    organization_id: i32,
+    number: &str,
+    now_ms: i64,
+) -> Result<(), DbErr> {
+    phone_number::Entity::update_many()
+        .col_expr(phone_number::Column::LastUsedAt, Expr::value(now_ms))
+        .filter(phone_number::Column::OrganizationId.eq(organization_id))
+        .filter(phone_number::Column::PhoneNumber.eq(number))
+        .exec(db)
+        .await
+        .map(|_| ())
+}

@@ -1,0 +1,146 @@
+//! Queries on messages (the send path and conversations; the callback path is in `callbacks`).
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    Set,
+};
+
+use super::entities::message;
+
+/// An outbound message to record before it is sent.
+#[derive(Debug, Clone)]
+pub struct NewOutbound {
+    pub organization_id: i32,
+    pub contact_number: String,
+    pub text: String,
+    pub media: String,
+    pub campaign_id: Option<String>,
+    pub contact_id: Option<String>,
+    pub send_before: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Records an outbound message as `QUEUED`.
+pub async fn insert_outbound(
+    db: &impl ConnectionTrait,
+    new: NewOutbound,
+) -> Result<message::Model, DbErr> {
+    let now = chrono::Utc::now();
+    message::ActiveModel {
+        organization_id: Set(new.organization_id),
+        contact_number: Set(new.contact_number),
+        user_number: Set(String::new()),
+        is_from_contact: Set(false),
+        text: Set(new.text),
+        media: Set(new.media),
+        send_status: Set("QUEUED".into()),
+        error_code: Set(None),
+        error_description: Set(None),
+        service_id: Set(None),
+        segment_count: Set(None),
+        application_id: Set(None),
+        campaign_id: Set(new.campaign_id),
+        contact_id: Set(new.contact_id),
+        in_reply_to: Set(None),
+        send_before: Set(new.send_before),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+}
+
+/// What changes on a message as it is sent.
+#[derive(Debug, Clone, Default)]
+pub struct SendUpdate {
+    pub send_status: &'static str,
+    pub user_number: Option<String>,
+    pub application_id: Option<String>,
+    pub service_id: Option<String>,
+    pub segment_count: Option<i32>,
+    pub error_code: Option<i32>,
+    pub error_description: Option<String>,
+}
+
+/// Applies a step of the send path to a message (only fields that are `Some` change, besides
+/// the status) and returns the message as stored.
+pub async fn update_send(
+    db: &impl ConnectionTrait,
+    id: i64,
+    update: SendUpdate,
+) -> Result<message::Model, DbErr> {
+    let mut model = message::ActiveModel {
+        id: sea_orm::Unchanged(id),
+        ..Default::default()
+    };
+    model.send_status = Set(update.send_status.to_owned());
+    model.updated_at = Set(chrono::Utc::now());
+    if let Some(v) = update.user_number {
+        model.user_number = Set(v);
+    }
+    if let Some(v) = update.application_id {
+        model.application_id = Set(Some(v));
+    }
+    if let Some(v) = update.service_id {
+        model.service_id = Set(Some(v));
+    }
+    if update.segment_count.is_some() {
+        model.segment_count = Set(update.segment_count);
+    }
+    if update.error_code.is_some() {
+        model.error_code = Set(update.error_code);
+    }
+    if update.error_description.is_some() {
+        model.error_description = Set(update.error_description);
+    }
+    model.update(db).await
+}
+
+/// A message by id within the organization.
+pub async fn find(
+    db: &impl ConnectionTrait,
+    organization_id: i32,
+    id: i64,
+) -> Result<Option<message::Model>, DbErr> {
+    message::Entity::find_by_id(id)
+        .filter(message::Column::OrganizationId.eq(organization_id))
+        .one(db)
+        .await
+}
+
+/// The conversation with a contact, oldest first, both directions.
+pub async fn conversation(
+    db: &impl ConnectionTrait,
+    organization_id: i32,
+    contact_number: &str,
+) -> Result<Vec<message::Model>, DbErr> {
+    message::Entity::find()
+        .filter(message::Column::OrganizationId.eq(organization_id))
+        .filter(message::Column::ContactNumber.eq(contact_number))
+        .order_by_asc(message::Column::Id)
+        .all(db)
+        .await
+}
+
+/// Marks messages still `SENDING` since before `cutoff` as failed (a process died mid-send).
+pub async fn fail_stale_sending(
+    db: &impl ConnectionTrait,
+    cutoff: chrono::DateTime<chrono::Utc>,
+) -> Result<u64, DbErr> {
+    Ok(message::Entity::update_many()
+        .col_expr(message::Column::SendStatus, Expr::value("ERROR"))
+        .col_expr(
+            message::Column::ErrorDescription,
+            Expr::value(
+                "the server stopped while sending; Bandwidth may or may not have the message",
+            ),
+        )
+        .filter(message::Column::SendStatus.is_in(["QUEUED", "SENDING"]))
+        .filter(message::Column::ServiceId.is_null())
+        .filter(message::Column::IsFromContact.eq(false))
+        .filter(message::Column::UpdatedAt.lt(cutoff))
+        .exec(db)
+        .await?
+        .rows_affected)
+}

@@ -1,0 +1,391 @@
+//! `POST /bandwidth/{orgId}` (SPEC §5): the challenge, exactly-once effects, org scoping,
+//! honest status codes.
+
+use std::sync::Arc;
+
+use base64::Engine;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use serde_json::{Value, json};
+use spoke_bandwidth::config::Secret;
+use spoke_bandwidth::services::access::Role;
+use spoke_bandwidth::services::webhook_auth;
+use spoke_bandwidth::store;
+use spoke_bandwidth::store::entities::{contact, message};
+use spoke_bandwidth::store::messages::{NewOutbound, SendUpdate};
+
+use crate::helpers::{SESSION_SECRET, TestApp, spawn_app};
+
+const CONTACT: &str = "+19195550123";
+const OUR_NUMBER: &str = "+19195550100";
+
+fn basic(org: i32, base_url: &str) -> String {
+    let password = webhook_auth::password_for(&Secret::new(SESSION_SECRET), base_url, org);
+    let pair = format!("bandwidth.com:{}", password.expose());
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(pair)
+    )
+}
+
+async fn post(
+    app: &TestApp,
+    route_org: i32,
+    auth: Option<String>,
+    body: impl Into<reqwest::Body>,
+) -> reqwest::Response {
+    let mut request = app
+        .client
+        .post(format!("{}/bandwidth/{route_org}", app.address))
+        .header("content-type", "application/json; charset=utf-8")
+        .body(body);
+    if let Some(auth) = auth {
+        request = request.header("authorization", auth);
+    }
+    request.send().await.expect("the server answers")
+}
+
+async fn post_events(app: &TestApp, org: i32, events: Value) -> u16 {
+    post(app, org, Some(basic(org, &app.address)), events.to_string())
+        .await
+        .status()
+        .as_u16()
+}
+
+/// An outbound message already sent through Bandwidth, as the send path leaves it.
+async fn seed_sent(app: &TestApp, org: i32, service_id: &str) -> i64 {
+    let stored = store::messages::insert_outbound(
+        &app.db,
+        NewOutbound {
+            organization_id: org,
+            contact_number: CONTACT.into(),
+            text: "Hi from the campaign".into(),
+            media: "[]".into(),
+            campaign_id: Some("7".into()),
+            contact_id: Some("70".into()),
+            send_before: None,
+        },
+    )
+    .await
+    .unwrap();
+    let update = SendUpdate {
+        send_status: "SENT",
+        user_number: Some(OUR_NUMBER.into()),
+        service_id: Some(service_id.into()),
+        ..Default::default()
+    };
+    store::messages::update_send(&app.db, stored.id, update)
+        .await
+        .unwrap();
+    stored.id
+}
+
+fn status_event(kind: &str, org: i32, service_id: &str) -> Value {
+    json!({
+        "type": kind, "time": "2026-11-30T10:00:00.123Z", "description": "ok", "to": CONTACT,
+        "message": {"id": service_id, "owner": OUR_NUMBER, "applicationId": "app", "time": "2026-11-30T10:00:00Z",
+                    "segmentCount": 1, "direction": "out", "to": [CONTACT], "from": OUR_NUMBER, "text": "",
+                    "tag": format!("{org}|7|70")}
+    })
+}
+
+fn received_event(id: &str, text: &str) -> Value {
+    json!({
+        "type": "message-received", "time": "2026-11-30T10:01:00Z", "description": "Incoming message received", "to": OUR_NUMBER,
+        "message": {"id": id, "owner": OUR_NUMBER, "applicationId": "app", "time": "2026-11-30T10:01:00Z", "segmentCount": 1,
+                    "direction": "in", "to": [OUR_NUMBER], "from": CONTACT, "text": text}
+    })
+}
+
+async fn message_row(app: &TestApp, id: i64) -> message::Model {
+    message::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+async fn inbound_count(app: &TestApp, org: i32) -> u64 {
+    message::Entity::find()
+        .filter(message::Column::OrganizationId.eq(org))
+        .filter(message::Column::IsFromContact.eq(true))
+        .count(&app.db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_callback_without_or_with_wrong_credentials_gets_the_401_challenge() {
+    let app = spawn_app().await;
+    let org1 = app.create_org("One").await;
+    let org2 = app.create_org("Two").await;
+    let body = json!([received_event("in-1", "hello")]).to_string();
+
+    for auth in [
+        None,
+        Some("Basic Ym9ndXM6Ym9ndXM=".to_owned()),
+        Some(basic(org1, &app.address)),
+    ] {
+        let response = post(&app, org2, auth, body.clone()).await;
+        assert_eq!(response.status(), 401);
+        let challenge = response
+            .headers()
+            .get("www-authenticate")
+            .expect("a challenge")
+            .to_str()
+            .unwrap();
+        assert!(challenge.starts_with("Basic realm="), "{challenge}");
+    }
+    assert_eq!(inbound_count(&app, org2).await, 0);
+    assert_eq!(
+        post_events(&app, org2, json!([received_event("in-1", "hello")])).await,
+        200
+    );
+}
+
+#[tokio::test]
+async fn a_delivery_moves_the_message_to_delivered_and_makes_the_sender_sticky() {
+    let app = spawn_app().await;
+    let org = app.create_org("Org").await;
+    let id = seed_sent(&app, org, "bw-delivered-1").await;
+
+    let status = post_events(
+        &app,
+        org,
+        json!([status_event("message-delivered", org, "bw-delivered-1")]),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(message_row(&app, id).await.send_status, "DELIVERED");
+    let mapping = contact::Entity::find_by_id((org, CONTACT.to_owned()))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(mapping.user_number.as_deref(), Some(OUR_NUMBER));
+}
+
+#[tokio::test]
+async fn a_failure_keeps_bandwidths_code_and_its_description() {
+    let app = spawn_app().await;
+    let org = app.create_org("Org").await;
+    let id = seed_sent(&app, org, "bw-failed-1").await;
+    let mut event = status_event("message-failed", org, "bw-failed-1");
+    event["errorCode"] = json!(4720);
+    event["description"] = json!("invalid-destination-address");
+
+    assert_eq!(post_events(&app, org, json!([event])).await, 200);
+    let row = message_row(&app, id).await;
+    assert_eq!(row.send_status, "ERROR");
+    assert_eq!(row.error_code, Some(4720));
+    assert!(
+        row.error_description
+            .unwrap()
+            .starts_with("invalid-destination-address: ")
+    );
+}
+
+#[tokio::test]
+async fn the_delivery_status_only_moves_forward() {
+    let app = spawn_app().await;
+    let org = app.create_org("Org").await;
+    let id = seed_sent(&app, org, "bw-forward-1").await;
+    assert_eq!(
+        post_events(
+            &app,
+            org,
+            json!([status_event("message-delivered", org, "bw-forward-1")])
+        )
+        .await,
+        200
+    );
+    let mut late_failure = status_event("message-failed", org, "bw-forward-1");
+    late_failure["errorCode"] = json!(9902);
+
+    assert_eq!(post_events(&app, org, json!([late_failure])).await, 200);
+    let row = message_row(&app, id).await;
+    assert_eq!(row.send_status, "DELIVERED");
+    assert_eq!(row.error_code, None);
+}
+
+#[tokio::test]
+async fn one_callback_posted_five_times_has_one_effect() {
+    let app = spawn_app().await;
+    let org = app.create_org("Org").await;
+    let body = json!([received_event("in-dup-1", "STOP? no, hello")]);
+
+    for _ in 0..5 {
+        assert_eq!(post_events(&app, org, body.clone()).await, 200);
+    }
+    assert_eq!(inbound_count(&app, org).await, 1);
+}
+
+#[tokio::test]
+async fn a_reply_is_attached_to_the_message_it_answers_and_read_back_in_the_conversation() {
+    let app = spawn_app().await;
+    let org = app.create_org("Org").await;
+    let texter = app.token(org, Role::Texter).await;
+    let outbound = seed_sent(&app, org, "bw-thread-1").await;
+
+    assert_eq!(
+        post_events(
+            &app,
+            org,
+            json!([received_event("in-thread-1", "Yes, count me in")])
+        )
+        .await,
+        200
+    );
+    let query = "query($org: String!, $contact: String!) { organization(id: $org) { conversation(contactNumber: $contact) { id text isFromContact userNumber inReplyTo sendStatus } } }";
+    let answer = app
+        .graphql(
+            Some(&texter),
+            query,
+            json!({"org": org.to_string(), "contact": "(919) 555-0123"}),
+        )
+        .await;
+    let thread = answer["data"]["organization"]["conversation"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{answer}"))
+        .clone();
+    assert_eq!(thread.len(), 2, "{answer}");
+    assert_eq!(thread[0]["isFromContact"], false);
+    assert_eq!(thread[1]["text"], "Yes, count me in");
+    assert_eq!(thread[1]["userNumber"], OUR_NUMBER);
+    assert_eq!(thread[1]["inReplyTo"], outbound.to_string());
+}
+
+#[tokio::test]
+async fn a_callback_for_another_organizations_message_changes_nothing() {
+    let app = spawn_app().await;
+    let org1 = app.create_org("One").await;
+    let org2 = app.create_org("Two").await;
+    let id = seed_sent(&app, org2, "bw-org2-1").await;
+
+    let status = post_events(
+        &app,
+        org1,
+        json!([status_event("message-delivered", org2, "bw-org2-1")]),
+    )
+    .await;
+    assert_eq!(status, 200, "acknowledged: it is not ours to retry");
+    assert_eq!(message_row(&app, id).await.send_status, "SENT");
+    assert!(
+        contact::Entity::find_by_id((org1, CONTACT.to_owned()))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn a_status_for_our_message_not_stored_yet_is_refused_until_it_is() {
+    let app = spawn_app().await;
+    let org = app.create_org("Org").await;
+    let event = json!([status_event("message-delivered", org, "bw-race-1")]);
+
+    assert_eq!(
+        post_events(&app, org, event.clone()).await,
+        503,
+        "Bandwidth must deliver it again"
+    );
+    let id = seed_sent(&app, org, "bw-race-1").await;
+    assert_eq!(post_events(&app, org, event).await, 200);
+    assert_eq!(message_row(&app, id).await.send_status, "DELIVERED");
+}
+
+#[tokio::test]
+async fn malformed_oversized_and_unknown_bodies_get_400_413_and_200() {
+    let app = spawn_app().await;
+    let org = app.create_org("Org").await;
+    let auth = || Some(basic(org, &app.address));
+
+    assert_eq!(post(&app, org, auth(), "[{not json").await.status(), 400);
+    assert_eq!(
+        post(&app, org, auth(), r#"[{"type":"message-delivered"}]"#)
+            .await
+            .status(),
+        400
+    );
+    let huge = format!(
+        "[{}]",
+        vec![received_event("x", "y").to_string(); 8_000].join(",")
+    );
+    assert!(huge.len() > 1024 * 1024);
+    assert_eq!(post(&app, org, auth(), huge).await.status(), 413);
+    assert_eq!(
+        post(
+            &app,
+            org,
+            auth(),
+            r#"[{"type":"message-sending","message":{"id":"s"}},{"type":"message-read"}]"#
+        )
+        .await
+        .status(),
+        200
+    );
+    assert_eq!(
+        post(
+            &app,
+            org,
+            auth(),
+            received_event("single-object", "hi").to_string()
+        )
+        .await
+        .status(),
+        200
+    );
+    assert_eq!(
+        inbound_count(&app, org).await,
+        1,
+        "a single object is taken like an array"
+    );
+}
+
+#[tokio::test]
+async fn a_database_failure_during_a_callback_gives_503_not_2xx() {
+    let app = spawn_app().await;
+    let org = app.create_org("Org").await;
+    app.db
+        .execute_unprepared("DROP TABLE bandwidth_callback_keys")
+        .await
+        .unwrap();
+
+    let response = post(
+        &app,
+        org,
+        Some(basic(org, &app.address)),
+        json!([received_event("in-broken", "hi")]).to_string(),
+    )
+    .await;
+    assert_eq!(response.status(), 503);
+    assert_eq!(inbound_count(&app, org).await, 0, "nothing half-applied");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_concurrent_callbacks_are_all_acknowledged_and_stored_once() {
+    let app = Arc::new(spawn_app().await);
+    let org = app.create_org("Org").await;
+    let gate = Arc::new(tokio::sync::Semaphore::new(64));
+    let mut tasks = Vec::new();
+    for i in 0..1000 {
+        let (app, gate) = (app.clone(), gate.clone());
+        tasks.push(tokio::spawn(async move {
+            let _permit = gate.acquire().await.unwrap();
+            post_events(
+                &app,
+                org,
+                json!([received_event(&format!("burst-{i}"), "hi")]),
+            )
+            .await
+        }));
+    }
+    let mut acknowledged = 0;
+    for task in tasks {
+        if task.await.unwrap() == 200 {
+            acknowledged += 1;
+        }
+    }
+    assert_eq!(acknowledged, 1000);
+    assert_eq!(inbound_count(&app, org).await, 1000);
+}
