@@ -47,6 +47,16 @@ impl Application {
                 .await
                 .context("cannot apply the database migrations")?;
         }
+        // A message never stays in SENDING: one a stopped server left half-sent is marked failed.
+        let cutoff = chrono::Utc::now() - chrono::Duration::minutes(10);
+        match store::messages::fail_stale_sending(&db, cutoff).await {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(
+                messages = n,
+                "marked messages left unsent by a stopped server as failed"
+            ),
+            Err(e) => tracing::warn!(error = %e, "could not check for messages left unsent"),
+        }
         let state = AppState::new(db, settings)?;
         Ok(Self { listener, state })
     }
