@@ -1,12 +1,12 @@
 //! Queries on an organization's phone numbers.
 
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::{Expr, OnConflict, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
     QuerySelect, Set,
 };
 
-use super::entities::phone_number;
+use super::entities::{contact, phone_number};
 
 /// Status of a number that can send.
 pub const ACTIVE: &str = "active";
@@ -132,4 +132,27 @@ pub async fn has_active(db: &impl ConnectionTrait, organization_id: i32) -> Resu
         .one(db)
         .await?
         .is_some())
+}
+
+/// The organization's active numbers in an area code that no contact of the organization has
+/// as its sticky sender (`bandwidth_contacts.user_number`): the ones safe to release.
+pub async fn list_unused_in_area_code(
+    db: &impl ConnectionTrait,
+    organization_id: i32,
+    area_code: &str,
+) -> Result<Vec<phone_number::Model>, DbErr> {
+    let sticky = Query::select()
+        .column(contact::Column::UserNumber)
+        .from(contact::Entity)
+        .and_where(contact::Column::OrganizationId.eq(organization_id))
+        .and_where(contact::Column::UserNumber.is_not_null())
+        .to_owned();
+    phone_number::Entity::find()
+        .filter(phone_number::Column::OrganizationId.eq(organization_id))
+        .filter(phone_number::Column::AreaCode.eq(area_code))
+        .filter(phone_number::Column::Status.eq(ACTIVE))
+        .filter(phone_number::Column::PhoneNumber.not_in_subquery(sticky))
+        .order_by_asc(phone_number::Column::PhoneNumber)
+        .all(db)
+        .await
 }
