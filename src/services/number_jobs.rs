@@ -354,11 +354,11 @@ pub fn toll_free_pattern(area_code: &str) -> Option<String> {
 
 /// The 10 NANP digits of a number written as 10 digits, `1` + 10 digits or `+1` + 10 digits.
 pub fn ten_digits(number: &str) -> Option<String> {
-    let digits = number.trim().trim_start_matches('+');
-    let digits = if digits.len() == 11 {
-        digits.strip_prefix('1')?
-    } else {
-        digits
+    let number = number.trim();
+    let digits = match number.strip_prefix('+') {
+        Some(e164) => e164.strip_prefix('1')?,
+        None if number.len() == 11 => number.strip_prefix('1')?,
+        None => number,
     };
     (digits.len() == 10 && digits.bytes().all(|b| b.is_ascii_digit())).then(|| digits.to_owned())
 }

@@ -436,7 +436,7 @@ impl Run<'_> {
         let now = jobs::now_ms();
         let busy = || {
             AppError::Conflict(
-                "provisioning is already running for this organization; try again when it has finished".into(),
+                "provisioning is already running for this organization; try again when it has finished (a run that died frees it within 10 minutes)".into(),
             )
         };
         if self.log.lease.as_ref().is_some_and(|l| l.until_ms > now) {
@@ -740,13 +740,17 @@ impl Run<'_> {
             AppError::Upstream("Bandwidth created an application without an id".into())
         })?;
         self.ids.app = Some(id.clone());
-        Ok(Finished::created(
-            &id,
-            format!(
-                "created messaging application {id} (Messaging-V2) with callbacks to {url} as user {}",
-                webhook_auth::CALLBACK_USER
-            ),
-        ))
+        let mut detail = format!(
+            "created messaging application {id} (Messaging-V2) with callbacks to {url} as user {}",
+            webhook_auth::CALLBACK_USER
+        );
+        if is_local(base_url) {
+            // Spoke silently skips the application here; we create it and say why it is mute.
+            detail.push_str(
+                "; warning: BASE_URL is a loopback address, which Bandwidth cannot reach: set BASE_URL to this server's public URL",
+            );
+        }
+        Ok(Finished::created(&id, detail))
     }
 
     async fn application_location(&mut self) -> std::result::Result<Finished, Failure> {
@@ -806,6 +810,22 @@ fn record(
         created,
         at: Some(Utc::now()),
     }
+}
+
+/// Whether a base URL points at this machine (Bandwidth's callbacks could not reach it).
+fn is_local(base_url: &str) -> bool {
+    let authority = base_url
+        .split("://")
+        .nth(1)
+        .unwrap_or(base_url)
+        .split('/')
+        .next()
+        .unwrap_or("");
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    host == "localhost"
+        || host.starts_with("localhost:")
+        || host.starts_with("127.")
+        || host.starts_with("[::1]")
 }
 
 /// Whether Bandwidth's answer to a GET means "there is none yet" (not a failure of the call).
@@ -878,6 +898,15 @@ mod tests {
         assert_eq!(merged.house_number.as_deref(), Some("900"));
         assert_eq!(merged.city.as_deref(), Some("Durham"));
         assert_eq!(merged.zip.as_deref(), Some("27701"));
+    }
+
+    #[test]
+    fn loopback_base_urls_are_recognised() {
+        assert!(is_local("http://127.0.0.1:3000"));
+        assert!(is_local("http://localhost:3000/"));
+        assert!(is_local("http://[::1]:3000"));
+        assert!(!is_local("https://spoke.example.org"));
+        assert!(!is_local("http://[2001:db8::1]:3000"));
     }
 
     #[test]

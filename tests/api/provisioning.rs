@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 use spoke_bandwidth::services::access::Role;
 
-use crate::helpers::{TestApp, error_code, spawn_app_with_emulator};
+use crate::helpers::{SESSION_SECRET, TestApp, captured_logs, error_code, spawn_app_with_emulator};
 
 const CREDENTIALS: &str = r#"mutation($org: String!, $input: BandwidthCredentialsInput!) {
   updateBandwidthCredentials(organizationId: $org, input: $input) { siteId sipPeerId applicationId }
@@ -214,6 +214,30 @@ async fn a_fresh_organization_is_provisioned_buys_numbers_and_becomes_fully_conf
     assert_eq!(peer["isDefault"], true);
     assert_eq!(peer["smsProtocol"], "HTTP");
     assert_eq!(peer["mmsProtocol"], "HTTP");
+    let callback_password = spoke_bandwidth::services::webhook_auth::password_for(
+        &spoke_bandwidth::config::Secret::new(SESSION_SECRET),
+        &app.address,
+        org,
+    );
+    let orders = requests(&app, "POST", "/applications").await;
+    assert!(
+        orders[0]["body"]
+            .as_str()
+            .unwrap()
+            .contains(callback_password.expose()),
+        "the application carries the callback password"
+    );
+    let api_password = app.emulator_credentials()["password"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for secret in [callback_password.expose(), api_password.as_str()] {
+        assert!(!result.to_string().contains(secret));
+        assert!(
+            !captured_logs().contains(secret),
+            "a secret reached the logs"
+        );
+    }
     for name in [&state["sites"][0]["name"], &peer["name"]] {
         let name = name.as_str().unwrap();
         assert!(
