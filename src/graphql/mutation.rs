@@ -3,11 +3,12 @@
 use async_graphql::{Context, ID, Object, Result};
 
 use super::types::{
-    BandwidthAccount, BandwidthCredentialsInput, JobRequest, Message, SendMessageInput,
+    BandwidthAccount, BandwidthCredentialsInput, JobRequest, Message, ProvisionBandwidthInput,
+    ProvisioningResult, SendMessageInput,
 };
 use super::{IntoGql, caller, state};
 use crate::services::access::{self, Role};
-use crate::services::{credentials, messaging, numbers};
+use crate::services::{credentials, messaging, numbers, provisioning};
 
 /// Root mutation type.
 pub struct MutationRoot;
@@ -27,6 +28,23 @@ impl MutationRoot {
             .await
             .gql()?;
         Ok(Some(account.into()))
+    }
+
+    /// Sets up (or resumes setting up) the organization's Bandwidth sub-account, location,
+    /// messaging settings and application, then syncs its numbers (owners). Bandwidth's
+    /// refusals come back as a `FAILED` step with its text; rerun to resume.
+    async fn provision_bandwidth(
+        &self,
+        ctx: &Context<'_>,
+        organization_id: String,
+        input: Option<ProvisionBandwidthInput>,
+    ) -> Result<Option<ProvisioningResult>> {
+        let org_id = owner_of(ctx, &organization_id)?;
+        let address = input.and_then(|i| i.address).map(Into::into);
+        let outcome = provisioning::provision(state(ctx), org_id, address)
+            .await
+            .gql()?;
+        Ok(Some(outcome.into()))
     }
 
     /// Queues a purchase of numbers in an area code (owners); `800` and other 8XX prefixes buy toll-free.

@@ -9,7 +9,7 @@ use super::types::{
 use super::{IntoGql, caller, state};
 use crate::services::access::Role;
 use crate::services::{
-    credentials, jobs, managers, messaging, numbers, organizations, webhook_auth,
+    credentials, jobs, managers, messaging, numbers, organizations, provisioning, webhook_auth,
 };
 use crate::store::entities::organization;
 
@@ -38,7 +38,9 @@ impl Organization {
     /// Spoke's service-vendor section (admins and owners).
     async fn service_vendor(&self, ctx: &Context<'_>) -> Result<Option<ServiceVendor>> {
         caller(ctx).gql()?.require(self.0.id, Role::Admin).gql()?;
-        let account = credentials::find_account(state(ctx), self.0.id)
+        let state = state(ctx);
+        let account = credentials::find_account(state, self.0.id).await.gql()?;
+        let fully_configured = provisioning::is_fully_configured(state, self.0.id)
             .await
             .gql()?;
         Ok(Some(ServiceVendor {
@@ -46,16 +48,16 @@ impl Organization {
             name: "bandwidth".into(),
             supports_org_config: true,
             config: account.as_ref().map(|a| Json(a.vendor_config())),
-            fully_configured: false,
+            fully_configured,
         }))
     }
 
-    /// Whether the organization can send: credentials, application, service managers and an
-    /// active number. False until provisioning and numbers exist.
-    async fn fully_configured(&self) -> bool {
-        // TODO(issue 4): becomes real once provisioning and the number inventory exist; nothing
-        // can send before then, so false is the true answer today.
-        false
+    /// Whether the organization can send: credentials, a messaging application, a valid
+    /// service-manager list and at least one active number.
+    async fn fully_configured(&self, ctx: &Context<'_>) -> Result<bool> {
+        provisioning::is_fully_configured(state(ctx), self.0.id)
+            .await
+            .gql()
     }
 
     /// The URL, user and password Bandwidth must use for this organization's callbacks (owners).

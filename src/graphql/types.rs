@@ -1,9 +1,10 @@
 //! GraphQL output and input types; separate from entities so stored secrets cannot reach the schema.
 
-use async_graphql::{InputObject, Json, SimpleObject};
+use async_graphql::{Enum, InputObject, Json, SimpleObject};
 use chrono::{DateTime, Utc};
 
 use crate::services::credentials::{self, Account};
+use crate::services::provisioning;
 
 /// A postal address (Bandwidth needs one to create a sub-account).
 #[derive(Debug, Clone, SimpleObject, InputObject)]
@@ -59,6 +60,8 @@ pub struct BandwidthAccount {
     pub verified_at: Option<DateTime<Utc>>,
     /// Whether Bandwidth accepted these credentials.
     pub verified: bool,
+    /// Every provisioning step and where it stands (all `PENDING` before the first run).
+    pub provisioning: Vec<ProvisioningStep>,
 }
 
 impl From<Account> for BandwidthAccount {
@@ -74,6 +77,7 @@ impl From<Account> for BandwidthAccount {
             callback_url: a.callback_url,
             verified: a.verified_at.is_some(),
             verified_at: a.verified_at,
+            provisioning: a.provisioning.into_iter().map(Into::into).collect(),
         }
     }
 }
@@ -149,7 +153,9 @@ impl From<crate::services::jobs::Job> for JobRequest {
     fn from(job: crate::services::jobs::Job) -> Self {
         use crate::services::jobs::JobSpec;
         let (area_code, limit) = match job.spec {
-            Some(JobSpec::BuyPhoneNumbers { area_code, limit }) => (area_code, limit as i32),
+            Some(JobSpec::BuyPhoneNumbers {
+                area_code, limit, ..
+            }) => (area_code, limit as i32),
             Some(JobSpec::DeletePhoneNumbers { area_code }) => (area_code, 0),
             _ => (String::new(), 0),
         };
@@ -232,6 +238,87 @@ pub struct CallbackCredentials {
     pub callback_url: String,
     pub user_id: String,
     pub password: String,
+}
+
+/// Where a provisioning step stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum ProvisioningStepStatus {
+    /// Done by this server.
+    Done,
+    /// An id entered by hand, checked with Bandwidth and used as is (never recreated).
+    Existing,
+    /// Bandwidth refused; `detail` has its error text.
+    Failed,
+    /// Not reached yet, or to be redone because an id it depended on changed.
+    Pending,
+}
+
+impl From<provisioning::StepStatus> for ProvisioningStepStatus {
+    fn from(s: provisioning::StepStatus) -> Self {
+        match s {
+            provisioning::StepStatus::Done => Self::Done,
+            provisioning::StepStatus::Existing => Self::Existing,
+            provisioning::StepStatus::Failed => Self::Failed,
+            provisioning::StepStatus::Pending => Self::Pending,
+        }
+    }
+}
+
+/// One provisioning step: `sub-account`, `location`, `sms-settings`, `mms-settings`,
+/// `messaging-application`, `application-location` or `number-sync`.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct ProvisioningStep {
+    pub name: String,
+    pub status: ProvisioningStepStatus,
+    /// What was done, or Bandwidth's own error text when the step failed.
+    pub detail: Option<String>,
+}
+
+impl From<provisioning::Step> for ProvisioningStep {
+    fn from(s: provisioning::Step) -> Self {
+        Self {
+            name: s.name.to_owned(),
+            status: s.status.into(),
+            detail: s.detail,
+        }
+    }
+}
+
+/// How a provisioning run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum ProvisioningState {
+    /// Every step is done (or used as entered).
+    Complete,
+    /// A step failed; run provisionBandwidth again to resume there.
+    Failed,
+}
+
+/// The outcome of `provisionBandwidth`: every step with its status, and the account after it.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct ProvisioningResult {
+    pub state: ProvisioningState,
+    pub steps: Vec<ProvisioningStep>,
+    pub account: Option<BandwidthAccount>,
+}
+
+impl From<provisioning::Provisioning> for ProvisioningResult {
+    fn from(p: provisioning::Provisioning) -> Self {
+        Self {
+            state: match p.state {
+                provisioning::ProvisioningState::Complete => ProvisioningState::Complete,
+                provisioning::ProvisioningState::Failed => ProvisioningState::Failed,
+            },
+            steps: p.steps.into_iter().map(Into::into).collect(),
+            account: Some(p.account.into()),
+        }
+    }
+}
+
+/// Input of `provisionBandwidth`.
+#[derive(Debug, Clone, Default, InputObject)]
+pub struct ProvisionBandwidthInput {
+    /// Billing address for the sub-account; fills in the one saved with the credentials.
+    pub address: Option<Address>,
 }
 
 /// Where a message is in its life (Spoke's words).

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use crate::config::Secret;
 use crate::error::{AppError, Result};
 use crate::services::secrets::Sealed;
-use crate::services::{bandwidth_api, webhook_auth};
+use crate::services::{bandwidth_api, provisioning, webhook_auth};
 use crate::state::AppState;
 use crate::store;
 use crate::store::entities::bandwidth_account;
@@ -55,6 +55,8 @@ pub struct Account {
     pub address: Option<Address>,
     pub verified_at: Option<DateTime<Utc>>,
     pub callback_url: String,
+    /// The provisioning steps and where each stands.
+    pub provisioning: Vec<provisioning::Step>,
 }
 
 impl Account {
@@ -73,6 +75,7 @@ impl Account {
                 .as_deref()
                 .and_then(|a| serde_json::from_str(a).ok()),
             verified_at: model.verified_at,
+            provisioning: provisioning::steps_of(model.provisioning.as_deref()),
         }
     }
 

@@ -34,6 +34,10 @@ pub enum JobSpec {
         #[serde(rename = "areaCode")]
         area_code: String,
         limit: u32,
+        /// Bandwidth's id of the order once placed, so a retried job polls that order instead
+        /// of ordering again.
+        #[serde(rename = "orderId", default, skip_serializing_if = "Option::is_none")]
+        order_id: Option<String>,
     },
     /// Disconnect the organization's unused numbers in an area code.
     DeletePhoneNumbers {
@@ -91,6 +95,33 @@ impl From<AppError> for JobFailure {
             }
             other => Self::permanent(other.to_string()),
         }
+    }
+}
+
+/// The job a runner is working on, as its work function sees it.
+#[derive(Debug, Clone)]
+pub struct JobContext {
+    /// The job's id.
+    pub id: i32,
+    /// The organization the job belongs to.
+    pub organization_id: i32,
+    /// Which run this is (1 for the first).
+    pub attempt: i32,
+    /// The runner holding the job's lease.
+    pub owner: String,
+}
+
+/// Replaces the running job's spec in its stored payload, so a retry after a crash or a
+/// transient failure continues from there (e.g. with a Bandwidth order id already placed).
+pub async fn update_spec(state: &AppState, job: &JobContext, spec: &JobSpec) -> Result<()> {
+    let payload = serde_json::to_string(spec).map_err(anyhow::Error::from)?;
+    if store::jobs::update_payload(&state.db, job.id, &job.owner, &payload).await? {
+        Ok(())
+    } else {
+        Err(AppError::Conflict(format!(
+            "job {} was taken over by another runner",
+            job.id
+        )))
     }
 }
 
@@ -166,14 +197,15 @@ pub async fn list_phone_number_jobs(state: &AppState, organization_id: i32) -> R
     )
 }
 
-/// Works jobs until `shutdown` resolves. `execute` runs one job's work.
+/// Works jobs until `shutdown` resolves. `execute` runs one job's work; it gets the job's
+/// [`JobContext`] so it can record progress with [`update_spec`].
 pub async fn run_jobs<F, Fut>(
     state: AppState,
     owner: String,
     execute: F,
     shutdown: impl Future<Output = ()>,
 ) where
-    F: Fn(AppState, i32, JobSpec) -> Fut,
+    F: Fn(AppState, JobContext, JobSpec) -> Fut,
     Fut: Future<Output = std::result::Result<String, JobFailure>>,
 {
     tokio::pin!(shutdown);
@@ -203,7 +235,7 @@ pub async fn work_one<F, Fut>(
     execute: &F,
 ) -> std::result::Result<bool, sea_orm::DbErr>
 where
-    F: Fn(AppState, i32, JobSpec) -> Fut,
+    F: Fn(AppState, JobContext, JobSpec) -> Fut,
     Fut: Future<Output = std::result::Result<String, JobFailure>>,
 {
     let Some(job) =
@@ -214,7 +246,15 @@ where
     let span = tracing::info_span!("job", id = job.id, kind = %job.kind, org_id = job.organization_id, attempt = job.attempts);
     let _guard = span.enter();
     let outcome = match serde_json::from_str::<JobSpec>(&job.payload) {
-        Ok(spec) => execute(state.clone(), job.organization_id, spec).await,
+        Ok(spec) => {
+            let context = JobContext {
+                id: job.id,
+                organization_id: job.organization_id,
+                attempt: job.attempts,
+                owner: owner.to_owned(),
+            };
+            execute(state.clone(), context, spec).await
+        }
         Err(e) => Err(JobFailure::permanent(format!(
             "the job's payload is unreadable: {e}"
         ))),
@@ -276,6 +316,7 @@ mod tests {
         let spec = JobSpec::BuyPhoneNumbers {
             area_code: "919".into(),
             limit: 3,
+            order_id: None,
         };
         let json = serde_json::to_string(&spec).unwrap();
         assert!(json.contains("\"areaCode\":\"919\""), "{json}");

@@ -1,8 +1,8 @@
 //! The phone-number inventory: what an organization holds, and the jobs that change it.
 
 use crate::error::{AppError, Result};
-use crate::services::area_codes;
 use crate::services::jobs::{self, Job, JobSpec};
+use crate::services::{area_codes, number_jobs};
 use crate::state::AppState;
 use crate::store;
 use crate::store::entities::phone_number;
@@ -79,6 +79,7 @@ pub async fn request_purchase(
         JobSpec::BuyPhoneNumbers {
             area_code,
             limit: limit as u32,
+            order_id: None,
         },
     )
     .await
@@ -104,6 +105,31 @@ pub async fn request_sync(state: &AppState, organization_id: i32) -> Result<Job>
     jobs::enqueue(state, organization_id, JobSpec::SyncPhoneNumbers).await
 }
 
+/// Runs one inventory job for the job runner: sync, buy or release (see `number_jobs`).
+/// Transient Bandwidth failures come back as transient so the runner retries with backoff.
+pub async fn run_job(
+    state: AppState,
+    job: jobs::JobContext,
+    spec: JobSpec,
+) -> std::result::Result<String, jobs::JobFailure> {
+    match spec {
+        JobSpec::SyncPhoneNumbers => number_jobs::sync(&state, job.organization_id)
+            .await
+            .map(|report| report.message())
+            .map_err(Into::into),
+        JobSpec::BuyPhoneNumbers {
+            area_code,
+            limit,
+            order_id,
+        } => number_jobs::buy(&state, &job, &area_code, limit, order_id).await,
+        JobSpec::DeletePhoneNumbers { area_code } => {
+            number_jobs::release_unused(&state, job.organization_id, &area_code)
+                .await
+                .map_err(Into::into)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,19 +144,4 @@ mod tests {
             );
         }
     }
-}
-
-/// Runs one inventory job for the job runner.
-pub async fn run_job(
-    state: AppState,
-    organization_id: i32,
-    spec: JobSpec,
-) -> std::result::Result<String, jobs::JobFailure> {
-    // TODO(issue 4): sync, buy and delete against Bandwidth land with provisioning (being built
-    // on its own branch); until then a queued job fails with this plain reason instead of hanging.
-    let _ = (state, organization_id);
-    Err(jobs::JobFailure::permanent(format!(
-        "{} is not available yet on this server",
-        spec.kind()
-    )))
 }

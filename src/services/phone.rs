@@ -38,8 +38,9 @@ impl PhoneNumber {
             }
             return Ok(Self(format!("+1{national}")));
         }
-        if trimmed.starts_with('+') && (8..=15).contains(&digits.len()) && !digits.starts_with('0')
-        {
+        // Country code 1 is NANP, handled above: any other length is a mistyped NANP number.
+        let international = (8..=15).contains(&digits.len()) && !digits.starts_with(['0', '1']);
+        if trimmed.starts_with('+') && international {
             return Ok(Self(format!("+{digits}")));
         }
         Err(format!(

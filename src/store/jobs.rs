@@ -152,3 +152,21 @@ pub async fn list(
         .all(db)
         .await
 }
+
+/// Rewrites the payload of a job this runner holds (e.g. to remember a Bandwidth order id
+/// before waiting on it); false when the lease was lost.
+pub async fn update_payload(
+    db: &impl ConnectionTrait,
+    id: i32,
+    owner: &str,
+    payload: &str,
+) -> Result<bool, DbErr> {
+    let result = job::Entity::update_many()
+        .col_expr(job::Column::Payload, payload.into())
+        .col_expr(job::Column::UpdatedAt, chrono::Utc::now().into())
+        .filter(job::Column::Id.eq(id))
+        .filter(job::Column::LeaseOwner.eq(owner))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}

@@ -1,12 +1,12 @@
 //! Queries on an organization's phone numbers.
 
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::{Expr, OnConflict, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
     QuerySelect, Set,
 };
 
-use super::entities::phone_number;
+use super::entities::{contact, phone_number};
 
 /// Status of a number that can send.
 pub const ACTIVE: &str = "active";
@@ -152,7 +152,7 @@ pub async fn take_least_recently_used(
     from: PickFrom<'_>,
     now_ms: i64,
 ) -> Result<Option<phone_number::Model>, DbErr> {
-    use sea_orm::sea_query::{ExprTrait, Query};
+    use sea_orm::sea_query::ExprTrait;
     let mut pick = Query::select();
     pick.column(phone_number::Column::Id)
         .from(phone_number::Entity)
@@ -188,7 +188,6 @@ pub async fn find_active_sticky(
     organization_id: i32,
     contact_number: &str,
 ) -> Result<Option<String>, DbErr> {
-    use super::entities::contact;
     let Some(user_number) =
         contact::Entity::find_by_id((organization_id, contact_number.to_owned()))
             .one(db)
@@ -220,4 +219,27 @@ pub async fn touch(
         .exec(db)
         .await
         .map(|_| ())
+}
+
+/// The organization's active numbers in an area code that no contact of the organization has
+/// as its sticky sender (`bandwidth_contacts.user_number`): the ones safe to release.
+pub async fn list_unused_in_area_code(
+    db: &impl ConnectionTrait,
+    organization_id: i32,
+    area_code: &str,
+) -> Result<Vec<phone_number::Model>, DbErr> {
+    let sticky = Query::select()
+        .column(contact::Column::UserNumber)
+        .from(contact::Entity)
+        .and_where(contact::Column::OrganizationId.eq(organization_id))
+        .and_where(contact::Column::UserNumber.is_not_null())
+        .to_owned();
+    phone_number::Entity::find()
+        .filter(phone_number::Column::OrganizationId.eq(organization_id))
+        .filter(phone_number::Column::AreaCode.eq(area_code))
+        .filter(phone_number::Column::Status.eq(ACTIVE))
+        .filter(phone_number::Column::PhoneNumber.not_in_subquery(sticky))
+        .order_by_asc(phone_number::Column::PhoneNumber)
+        .all(db)
+        .await
 }

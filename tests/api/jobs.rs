@@ -51,7 +51,7 @@ async fn two_runners_on_one_database_never_run_the_same_job_twice() {
     let race = |state: AppState, owner: &'static str| {
         let runs = runs.clone();
         async move {
-            let execute = |_: AppState, _: i32, _: JobSpec| {
+            let execute = |_: AppState, _: jobs::JobContext, _: JobSpec| {
                 let runs = runs.clone();
                 async move {
                     tokio::time::sleep(Duration::from_millis(2)).await;
@@ -94,7 +94,7 @@ async fn a_transient_failure_is_retried_later_and_a_permanent_one_keeps_its_reas
     let flaky = jobs::enqueue(&state, org, JobSpec::SyncPhoneNumbers)
         .await
         .unwrap();
-    let execute = |_: AppState, _: i32, _: JobSpec| async {
+    let execute = |_: AppState, _: jobs::JobContext, _: JobSpec| async {
         Err::<String, _>(JobFailure {
             message: "Bandwidth answered 503".into(),
             transient: true,
@@ -123,7 +123,7 @@ async fn a_transient_failure_is_retried_later_and_a_permanent_one_keeps_its_reas
     )
     .await
     .unwrap();
-    let refuse = |_: AppState, _: i32, _: JobSpec| async {
+    let refuse = |_: AppState, _: jobs::JobContext, _: JobSpec| async {
         Err::<String, _>(JobFailure::permanent("Bandwidth said no: 5006"))
     };
     assert!(jobs::work_one(&state, "runner", &refuse).await.unwrap());

@@ -9,4 +9,6 @@ mod helpers;
 mod inventory;
 mod jobs;
 mod migrations;
+mod numbers;
+mod provisioning;
 mod schema;

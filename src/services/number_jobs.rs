@@ -1,0 +1,504 @@
+//! The work of the inventory jobs against Bandwidth (contract §2.10–§2.14): reconcile the
+//! store with a location's numbers, buy numbers through an order, release unused numbers
+//! through a disconnect order. `numbers::run_job` dispatches here; provisioning calls
+//! [`sync_location`] directly as its last step.
+//!
+//! Decisions:
+//! - Toll-free: area code `800` means "any toll-free number" (Spoke's meaning) and orders with
+//!   the wildcard `8**`; another toll-free prefix orders `<first two digits>*` (Bandwidth's
+//!   wildcard always ends in `*`, so `888` asks for `88*`). Numbers are stored under their own
+//!   prefix (an `800` order may bring `833…` numbers).
+//! - An order is placed once per job: its id is written into the job's payload before polling,
+//!   so a retry (after a transient error or a crash) polls that order instead of ordering again.
+//!   A create-order call that timed out may have been placed, so it is not retried.
+//! - A disconnect is safe to repeat: numbers Bandwidth says are not on the account (5006) are
+//!   released here too.
+//!
+//! Must not import `graphql` or `http`.
+
+use std::collections::{BTreeSet, HashSet};
+use std::future::Future;
+use std::time::Duration;
+
+use crate::bandwidth::{self, BandwidthClient, NewDisconnect, NewOrder, OrderStatus};
+use crate::error::AppError;
+use crate::services::jobs::{self, JobContext, JobFailure, JobSpec};
+use crate::services::{area_codes, bandwidth_api};
+use crate::state::AppState;
+use crate::store;
+use crate::store::entities::bandwidth_account;
+use crate::store::phone_numbers::NewNumber;
+
+/// Delay before the first status poll of an order; it doubles up to [`POLL_MAX_DELAY`].
+pub const POLL_FIRST_DELAY: Duration = Duration::from_millis(250);
+/// Longest wait between two polls.
+pub const POLL_MAX_DELAY: Duration = Duration::from_secs(5);
+/// How long one run waits for an order to finish before handing the job back for a retry
+/// (well inside the runner's lease).
+pub const POLL_BUDGET: Duration = Duration::from_secs(60);
+/// Most numbers Bandwidth takes in one disconnect order.
+const DISCONNECT_CHUNK: usize = 5000;
+
+/// Inventory work that did not succeed: Bandwidth's answer, kept whole so callers can tell a
+/// transient failure from a permanent one, or one of ours.
+#[derive(Debug)]
+pub enum Failure {
+    /// Bandwidth refused, or could not be reached.
+    Bandwidth(bandwidth::Error),
+    /// Our own failure (missing setup, database).
+    App(AppError),
+}
+
+impl From<bandwidth::Error> for Failure {
+    fn from(e: bandwidth::Error) -> Self {
+        Failure::Bandwidth(e)
+    }
+}
+
+impl From<AppError> for Failure {
+    fn from(e: AppError) -> Self {
+        Failure::App(e)
+    }
+}
+
+impl From<sea_orm::DbErr> for Failure {
+    fn from(e: sea_orm::DbErr) -> Self {
+        Failure::App(e.into())
+    }
+}
+
+impl From<Failure> for JobFailure {
+    fn from(f: Failure) -> Self {
+        match f {
+            Failure::Bandwidth(e) => JobFailure {
+                message: e.to_string(),
+                transient: e.is_transient(),
+            },
+            Failure::App(e) => e.into(),
+        }
+    }
+}
+
+/// What a sync changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncReport {
+    /// Numbers Bandwidth lists on the location.
+    pub on_bandwidth: usize,
+    /// Numbers that became active here.
+    pub added: usize,
+    /// Numbers marked released because Bandwidth no longer lists them.
+    pub released: usize,
+}
+
+impl SyncReport {
+    /// The job's result message.
+    pub fn message(&self) -> String {
+        format!(
+            "{} on the Bandwidth location; {} added, {} released",
+            count(self.on_bandwidth, "number"),
+            self.added,
+            self.released
+        )
+    }
+}
+
+/// Reconciles the organization's numbers with its location's (job `sync_phone_numbers`).
+pub async fn sync(state: &AppState, organization_id: i32) -> Result<SyncReport, Failure> {
+    let (client, account) = bandwidth_api::client_for_org(state, organization_id).await?;
+    let (site_id, sip_peer_id) = location_of(&account)?;
+    sync_location(state, organization_id, &client, site_id, sip_peer_id).await
+}
+
+/// Reconciles the store with every page of a location's numbers: numbers Bandwidth lists become
+/// active (a quarantined one stays quarantined), held numbers it no longer lists are released.
+#[tracing::instrument(skip_all, fields(org_id = organization_id))]
+pub async fn sync_location(
+    state: &AppState,
+    organization_id: i32,
+    client: &BandwidthClient,
+    site_id: &str,
+    sip_peer_id: &str,
+) -> Result<SyncReport, Failure> {
+    let listed = client.list_sip_peer_numbers(site_id, sip_peer_id).await?;
+    let on_bandwidth: BTreeSet<String> = listed
+        .iter()
+        .filter_map(|n| {
+            let digits = ten_digits(&n.full_number);
+            if digits.is_none() {
+                tracing::warn!(number = %n.full_number, "Bandwidth listed a number that is not a 10-digit NANP number; skipped");
+            }
+            digits
+        })
+        .collect();
+    let held = store::phone_numbers::list_held(&state.db, organization_id, None).await?;
+    let held_numbers: HashSet<&str> = held.iter().map(|n| n.phone_number.as_str()).collect();
+    let listed_e164: HashSet<String> = on_bandwidth.iter().map(|d| format!("+1{d}")).collect();
+    let new: Vec<NewNumber> = on_bandwidth
+        .iter()
+        .filter(|d| !held_numbers.contains(format!("+1{d}").as_str()))
+        .map(|d| new_number(sip_peer_id, d))
+        .collect();
+    let gone: Vec<String> = held
+        .iter()
+        .filter(|n| !listed_e164.contains(&n.phone_number))
+        .map(|n| n.phone_number.clone())
+        .collect();
+    let txn = sea_orm::TransactionTrait::begin(&state.db).await?;
+    store::phone_numbers::upsert_active(&txn, organization_id, &new).await?;
+    let released = store::phone_numbers::release(&txn, organization_id, &gone).await?;
+    txn.commit().await?;
+    Ok(SyncReport {
+        on_bandwidth: on_bandwidth.len(),
+        added: new.len(),
+        released: released as usize,
+    })
+}
+
+/// Buys numbers (job `buy_phone_numbers`): places one order (or resumes the one recorded in the
+/// job), polls it with backoff, and stores what arrived.
+#[tracing::instrument(skip_all, fields(org_id = job.organization_id, job_id = job.id))]
+pub async fn buy(
+    state: &AppState,
+    job: &JobContext,
+    area_code: &str,
+    limit: u32,
+    order_id: Option<String>,
+) -> Result<String, JobFailure> {
+    let (client, account) = bandwidth_api::client_for_org(state, job.organization_id)
+        .await
+        .map_err(Failure::from)?;
+    let (site_id, sip_peer_id) = location_of(&account)?;
+    let order_id = match order_id {
+        Some(id) => id,
+        None => {
+            let order = new_order(job, site_id, sip_peer_id, area_code, limit);
+            let placed = client.create_order(&order).await.map_err(|e| match e {
+                e @ bandwidth::Error::Timeout { .. } => JobFailure::permanent(format!(
+                    "{e}; the order may have been placed anyway, so it is not sent again: run syncPhoneNumbers to pick up any numbers it brought"
+                )),
+                e => Failure::Bandwidth(e).into(),
+            })?;
+            let id = placed
+                .id()
+                .ok_or_else(|| JobFailure::permanent("Bandwidth answered without an order id"))?
+                .to_owned();
+            let spec = JobSpec::BuyPhoneNumbers {
+                area_code: area_code.to_owned(),
+                limit,
+                order_id: Some(id.clone()),
+            };
+            jobs::update_spec(state, job, &spec).await?;
+            tracing::info!(order_id = %id, "placed a number order");
+            id
+        }
+    };
+    let polled = poll(
+        || client.get_order(&order_id),
+        |o| o.order_status.as_ref().is_some_and(OrderStatus::is_final),
+    )
+    .await
+    .map_err(Failure::from)?;
+    let Some(order) = polled else {
+        return Err(JobFailure {
+            message: format!(
+                "Bandwidth order {order_id} is not finished yet; checking again later"
+            ),
+            transient: true,
+        });
+    };
+    let arrived: Vec<NewNumber> = order
+        .completed_numbers()
+        .iter()
+        .filter_map(|n| ten_digits(n))
+        .map(|d| new_number(sip_peer_id, &d))
+        .collect();
+    store::phone_numbers::upsert_active(&state.db, job.organization_id, &arrived)
+        .await
+        .map_err(Failure::from)?;
+    let reasons = describe(&order.errors());
+    let what = if area_codes::is_toll_free(area_code) {
+        "toll-free numbers"
+    } else {
+        "numbers"
+    };
+    match order.order_status {
+        Some(OrderStatus::Complete) => Ok(format!(
+            "bought {} in {area_code} (Bandwidth order {order_id})",
+            count(arrived.len(), "number")
+        )),
+        Some(OrderStatus::Partial) => Ok(format!(
+            "partial order: {} of {limit} {what} arrived in {area_code} (Bandwidth order {order_id}); Bandwidth said: {reasons}",
+            arrived.len()
+        )),
+        _ => Err(JobFailure::permanent(format!(
+            "Bandwidth could not fill the order for {limit} {what} in {area_code} (order {order_id}): {reasons}"
+        ))),
+    }
+}
+
+/// Releases the organization's unused numbers in an area code (job `delete_phone_numbers`)
+/// with disconnect orders; a number stays active when Bandwidth refuses to disconnect it.
+#[tracing::instrument(skip_all, fields(org_id = organization_id))]
+pub async fn release_unused(
+    state: &AppState,
+    organization_id: i32,
+    area_code: &str,
+) -> Result<String, Failure> {
+    let (client, _account) = bandwidth_api::client_for_org(state, organization_id).await?;
+    let unused =
+        store::phone_numbers::list_unused_in_area_code(&state.db, organization_id, area_code)
+            .await?;
+    if unused.is_empty() {
+        return Ok(format!("no unused numbers in {area_code} to release"));
+    }
+    let digits: Vec<String> = unused
+        .iter()
+        .filter_map(|n| ten_digits(&n.phone_number))
+        .collect();
+    let mut released = Vec::new();
+    let mut refused = Vec::new();
+    let mut reasons = Vec::new();
+    for chunk in digits.chunks(DISCONNECT_CHUNK) {
+        let name = format!("Spoke org {organization_id} release {area_code}");
+        let placed = client
+            .create_disconnect(&NewDisconnect::new(name, chunk.iter().cloned()))
+            .await?;
+        let id = placed
+            .id()
+            .ok_or_else(|| AppError::Upstream("Bandwidth answered without a disconnect id".into()))?
+            .to_owned();
+        let done = match placed.order_status {
+            Some(ref s) if s.is_final() => Some(placed),
+            _ => {
+                poll(
+                    || client.get_disconnect(&id),
+                    |d| d.order_status.as_ref().is_some_and(OrderStatus::is_final),
+                )
+                .await?
+            }
+        };
+        let Some(done) = done else {
+            return Err(AppError::Upstream(format!(
+                "Bandwidth disconnect order {id} is not finished yet; run syncPhoneNumbers later to see which numbers left"
+            ))
+            .into());
+        };
+        let errors = done.errors();
+        // Numbers Bandwidth says are not on the account (5006) are gone already.
+        let not_on_account: HashSet<&str> = errors
+            .iter()
+            .filter(|e| e.code == "5006")
+            .filter_map(|e| e.telephone_number.as_deref())
+            .collect();
+        let disconnected: HashSet<String> = done.disconnected_numbers().into_iter().collect();
+        let refused_numbers: HashSet<&str> = errors
+            .iter()
+            .filter(|e| e.code != "5006")
+            .filter_map(|e| e.telephone_number.as_deref())
+            .collect();
+        let mut gone_here = Vec::new();
+        for number in chunk {
+            let gone = disconnected.contains(number)
+                || not_on_account.contains(number.as_str())
+                || (done.order_status == Some(OrderStatus::Complete)
+                    && !refused_numbers.contains(number.as_str()));
+            if gone {
+                gone_here.push(format!("+1{number}"));
+            } else {
+                refused.push(number.clone());
+            }
+        }
+        if errors.iter().any(|e| e.code != "5006") {
+            tracing::warn!(disconnect_id = %id, errors = %describe(&errors), "Bandwidth refused part of a disconnect");
+            reasons.push(describe(&errors));
+        }
+        let released_now =
+            store::phone_numbers::release(&state.db, organization_id, &gone_here).await?;
+        released.extend(gone_here);
+        tracing::info!(disconnect_id = %id, released = released_now, "released numbers");
+    }
+    if released.is_empty() {
+        return Err(AppError::Upstream(format!(
+            "Bandwidth disconnected none of the {} unused numbers in {area_code}: {}",
+            digits.len(),
+            reasons.join("; ")
+        ))
+        .into());
+    }
+    let mut message = format!(
+        "released {} in {area_code} with a Bandwidth disconnect order",
+        count(released.len(), "unused number")
+    );
+    if !refused.is_empty() {
+        message.push_str(&format!(
+            "; {} stayed active because Bandwidth refused to disconnect them: {}",
+            refused.len(),
+            reasons.join("; ")
+        ));
+    }
+    Ok(message)
+}
+
+/// The wildcard pattern for a toll-free prefix: `8**` for `800` (any toll-free number, as
+/// Spoke means it), else the first two digits and `*`; `None` for a local area code.
+pub fn toll_free_pattern(area_code: &str) -> Option<String> {
+    if !area_codes::is_toll_free(area_code) {
+        return None;
+    }
+    Some(if area_code == "800" {
+        "8**".to_owned()
+    } else {
+        format!("{}*", &area_code[..2])
+    })
+}
+
+/// The 10 NANP digits of a number written as 10 digits, `1` + 10 digits or `+1` + 10 digits.
+pub fn ten_digits(number: &str) -> Option<String> {
+    let number = number.trim();
+    let digits = match number.strip_prefix('+') {
+        Some(e164) => e164.strip_prefix('1')?,
+        None if number.len() == 11 => number.strip_prefix('1')?,
+        None => number,
+    };
+    (digits.len() == 10 && digits.bytes().all(|b| b.is_ascii_digit())).then(|| digits.to_owned())
+}
+
+fn new_number(sip_peer_id: &str, digits: &str) -> NewNumber {
+    let area_code = &digits[..3];
+    NewNumber {
+        phone_number: format!("+1{digits}"),
+        area_code: area_code.to_owned(),
+        state: area_codes::region_of(area_code).to_owned(),
+        service_id: Some(format!("{sip_peer_id}.{digits}")),
+    }
+}
+
+fn new_order(
+    job: &JobContext,
+    site_id: &str,
+    sip_peer_id: &str,
+    area_code: &str,
+    limit: u32,
+) -> NewOrder {
+    let mut order = match toll_free_pattern(area_code) {
+        Some(pattern) => NewOrder::toll_free(site_id, pattern, limit),
+        None => NewOrder::area_code(site_id, area_code, limit),
+    };
+    order.name = Some(format!(
+        "Spoke org {} buy {limit} in {area_code}",
+        job.organization_id
+    ));
+    order.customer_order_id = Some(format!("spoke-job-{}", job.id));
+    order.peer_id = Some(sip_peer_id.to_owned());
+    order.partial_allowed = Some(true);
+    order.back_order_requested = Some(false);
+    order
+}
+
+/// The location numbers live on; an input error until provisioning has set it.
+fn location_of(account: &bandwidth_account::Model) -> Result<(&str, &str), AppError> {
+    match (account.site_id.as_deref(), account.sip_peer_id.as_deref()) {
+        (Some(site), Some(peer)) => Ok((site, peer)),
+        _ => Err(AppError::InvalidInput(
+            "this organization has no Bandwidth sub-account and location yet: run provisionBandwidth first".into(),
+        )),
+    }
+}
+
+/// Calls `fetch` after growing delays until `done` holds; `None` when [`POLL_BUDGET`] ran out.
+async fn poll<T, F, Fut>(
+    mut fetch: F,
+    done: impl Fn(&T) -> bool,
+) -> Result<Option<T>, bandwidth::Error>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, bandwidth::Error>>,
+{
+    let mut delay = POLL_FIRST_DELAY;
+    let mut waited = Duration::ZERO;
+    while waited < POLL_BUDGET {
+        tokio::time::sleep(delay).await;
+        waited += delay;
+        let answer = fetch().await?;
+        if done(&answer) {
+            return Ok(Some(answer));
+        }
+        delay = (delay * 2).min(POLL_MAX_DELAY);
+    }
+    Ok(None)
+}
+
+fn describe(errors: &[bandwidth::ApiError]) -> String {
+    if errors.is_empty() {
+        return "no reason given".to_owned();
+    }
+    errors
+        .iter()
+        .map(|e| match &e.telephone_number {
+            Some(n) => format!("(code {}) {} [{n}]", e.code, e.description),
+            None => format!("(code {}) {}", e.code, e.description),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn toll_free_prefixes_map_to_bandwidths_wildcards() {
+        assert_eq!(toll_free_pattern("800").as_deref(), Some("8**"));
+        assert_eq!(toll_free_pattern("888").as_deref(), Some("88*"));
+        assert_eq!(toll_free_pattern("833").as_deref(), Some("83*"));
+        assert_eq!(toll_free_pattern("919"), None);
+    }
+
+    #[test]
+    fn numbers_are_read_as_ten_nanp_digits() {
+        assert_eq!(ten_digits("9195550100").as_deref(), Some("9195550100"));
+        assert_eq!(ten_digits("+19195550100").as_deref(), Some("9195550100"));
+        assert_eq!(ten_digits("19195550100").as_deref(), Some("9195550100"));
+        for bad in ["919555010", "29195550100", "+4420794600", "91955501a0"] {
+            assert_eq!(ten_digits(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_new_number_carries_its_area_code_region_and_service_id() {
+        let n = new_number("500000", "9195550100");
+        assert_eq!(n.phone_number, "+19195550100");
+        assert_eq!(n.area_code, "919");
+        assert_eq!(n.state, "North Carolina");
+        assert_eq!(n.service_id.as_deref(), Some("500000.9195550100"));
+    }
+
+    #[test]
+    fn an_order_asks_for_an_area_code_or_a_toll_free_wildcard_on_our_location() {
+        let job = JobContext {
+            id: 7,
+            organization_id: 3,
+            attempt: 1,
+            owner: "runner".into(),
+        };
+        let local = new_order(&job, "10000", "500000", "919", 5);
+        assert!(
+            matches!(local.order_type, bandwidth::OrderType::AreaCode(ref a) if a.area_code == "919" && a.quantity == 5)
+        );
+        assert_eq!(local.peer_id.as_deref(), Some("500000"));
+        assert_eq!(local.customer_order_id.as_deref(), Some("spoke-job-7"));
+        let free = new_order(&job, "10000", "500000", "800", 2);
+        assert!(
+            matches!(free.order_type, bandwidth::OrderType::TollFreeWildCard(ref t) if t.pattern == "8**" && t.quantity == 2)
+        );
+        assert!(free.name.unwrap().len() <= 50);
+    }
+}

@@ -1,0 +1,483 @@
+//! One provisioning run: the steps themselves, each against the Bandwidth client, and the
+//! bookkeeping around them (lease, skip rules, saves).
+
+use super::log::{Lease, Log, Record, record};
+use super::{CALLBACK_TYPES, StepName, StepStatus, display_name, short_name, site_address};
+use crate::bandwidth::{
+    self, Application, BandwidthClient, CallbackCredentials, CallbackTypes, MmsFeature, SipPeer,
+    Site, SmsFeature,
+};
+use crate::error::{AppError, Result};
+use crate::services::credentials::Address;
+use crate::services::number_jobs::{self, Failure};
+use crate::services::{jobs, webhook_auth};
+use crate::state::AppState;
+use crate::store;
+
+/// How long a run may hold the organization's provisioning lease.
+const LEASE_MS: i64 = 10 * 60 * 1000;
+
+/// The ids provisioning works with (stored ones, then the ones it creates).
+#[derive(Debug, Clone, Default)]
+pub(super) struct Ids {
+    pub(super) site: Option<String>,
+    pub(super) peer: Option<String>,
+    pub(super) app: Option<String>,
+}
+
+/// What a finished step reports.
+struct Finished {
+    status: StepStatus,
+    detail: String,
+    created: Option<String>,
+}
+
+impl Finished {
+    fn done(detail: String) -> Self {
+        Self {
+            status: StepStatus::Done,
+            detail,
+            created: None,
+        }
+    }
+
+    fn created(id: &str, detail: String) -> Self {
+        Self {
+            status: StepStatus::Done,
+            detail,
+            created: Some(id.to_owned()),
+        }
+    }
+
+    fn existing(detail: String) -> Self {
+        Self {
+            status: StepStatus::Existing,
+            detail,
+            created: None,
+        }
+    }
+}
+
+/// One provisioning run.
+pub(super) struct Run<'a> {
+    pub(super) state: &'a AppState,
+    pub(super) client: BandwidthClient,
+    pub(super) organization_id: i32,
+    pub(super) organization_name: String,
+    pub(super) ids: Ids,
+    pub(super) address: Address,
+    pub(super) address_given: bool,
+    /// The address JSON to store with the next save (set when a site was created from input).
+    pub(super) address_to_store: Option<String>,
+    pub(super) log: Log,
+}
+
+impl Run<'_> {
+    pub(super) async fn take_lease(&mut self, stored: Option<&str>) -> Result<()> {
+        let now = jobs::now_ms();
+        let busy = || {
+            AppError::Conflict(
+                "provisioning is already running for this organization; try again when it has finished (a run that died frees it within 10 minutes)".into(),
+            )
+        };
+        if self.log.lease.as_ref().is_some_and(|l| l.until_ms > now) {
+            return Err(busy());
+        }
+        self.log.lease = Some(Lease {
+            owner: uuid::Uuid::new_v4().simple().to_string(),
+            until_ms: now + LEASE_MS,
+        });
+        let taken = store::accounts::swap_provisioning(
+            &self.state.db,
+            self.organization_id,
+            stored,
+            &self.log.to_json()?,
+        )
+        .await?;
+        if taken { Ok(()) } else { Err(busy()) }
+    }
+
+    pub(super) async fn save(&mut self) -> Result<()> {
+        let update = store::accounts::ProvisioningUpdate {
+            site_id: self.ids.site.clone(),
+            sip_peer_id: self.ids.peer.clone(),
+            application_id: self.ids.app.clone(),
+            address: self.address_to_store.take(),
+            provisioning: self.log.to_json()?,
+        };
+        store::accounts::update_provisioning(&self.state.db, self.organization_id, update).await?;
+        Ok(())
+    }
+
+    /// The ids a step depends on; a finished step is skipped while its basis is unchanged.
+    fn basis(&self, name: StepName) -> String {
+        let id = |v: &Option<String>| v.clone().unwrap_or_default();
+        let (site, peer, app) = (id(&self.ids.site), id(&self.ids.peer), id(&self.ids.app));
+        match name {
+            StepName::SubAccount => site,
+            StepName::MessagingApplication => app,
+            StepName::ApplicationLocation => format!("{site}/{peer}/{app}"),
+            StepName::Location
+            | StepName::SmsSettings
+            | StepName::MmsSettings
+            | StepName::NumberSync => format!("{site}/{peer}"),
+        }
+    }
+
+    /// Runs the steps in order; true when all are finished.
+    pub(super) async fn run_steps(&mut self) -> Result<bool> {
+        let mut failed = false;
+        for name in StepName::ALL {
+            let previous = self.log.record(name).cloned();
+            let basis = self.basis(name);
+            let still_valid = previous
+                .as_ref()
+                .is_some_and(|r| r.status.is_finished() && r.basis == basis && !basis.is_empty());
+            if still_valid {
+                continue;
+            }
+            if failed {
+                self.log
+                    .set(record(name, StepStatus::Pending, None, basis, None));
+                continue;
+            }
+            let outcome = self.run_step(name, previous.as_ref()).await;
+            match outcome {
+                Ok(finished) => {
+                    let basis = self.basis(name);
+                    self.log.set(record(
+                        name,
+                        finished.status,
+                        Some(finished.detail),
+                        basis,
+                        finished.created,
+                    ));
+                }
+                Err(Failure::Bandwidth(e)) => {
+                    tracing::warn!(step = name.as_str(), error = %e, "a provisioning step failed");
+                    self.log.set(record(
+                        name,
+                        StepStatus::Failed,
+                        Some(failure_text(&e)),
+                        basis,
+                        None,
+                    ));
+                    failed = true;
+                }
+                Err(Failure::App(e)) => {
+                    let detail = if e.is_internal() {
+                        "internal error; the server log has the details".to_owned()
+                    } else {
+                        e.to_string()
+                    };
+                    self.log
+                        .set(record(name, StepStatus::Failed, Some(detail), basis, None));
+                    return Err(e);
+                }
+            }
+            self.save().await?;
+        }
+        Ok(!failed)
+    }
+
+    async fn run_step(
+        &mut self,
+        name: StepName,
+        previous: Option<&Record>,
+    ) -> std::result::Result<Finished, Failure> {
+        match name {
+            StepName::SubAccount => self.sub_account().await,
+            StepName::Location => self.location(previous).await,
+            StepName::SmsSettings => self.sms_settings().await,
+            StepName::MmsSettings => self.mms_settings().await,
+            StepName::MessagingApplication => self.messaging_application().await,
+            StepName::ApplicationLocation => self.application_location().await,
+            StepName::NumberSync => {
+                let (site, peer) = self.site_and_peer()?;
+                let report = number_jobs::sync_location(
+                    self.state,
+                    self.organization_id,
+                    &self.client,
+                    &site,
+                    &peer,
+                )
+                .await?;
+                Ok(Finished::done(report.message()))
+            }
+        }
+    }
+
+    async fn sub_account(&mut self) -> std::result::Result<Finished, Failure> {
+        if let Some(id) = self.ids.site.clone() {
+            let site = self.client.get_site(&id).await?;
+            return Ok(Finished::existing(format!(
+                "sub-account {id} ({}) exists on Bandwidth; used as entered",
+                site.name
+            )));
+        }
+        let name = short_name(self.organization_id);
+        let site = Site {
+            name: name.clone(),
+            description: Some(display_name(&format!(
+                "Spoke org {} {}",
+                self.organization_id, self.organization_name
+            ))),
+            address: Some(site_address(&self.address)?),
+            ..Site::default()
+        };
+        let created = self.client.create_site(&site).await?;
+        let id = created
+            .id
+            .ok_or_else(|| AppError::Upstream("Bandwidth created a site without an id".into()))?;
+        self.ids.site = Some(id.clone());
+        if self.address_given {
+            self.address_to_store = Some(
+                serde_json::to_string(&self.address)
+                    .map_err(anyhow::Error::from)
+                    .map_err(AppError::from)?,
+            );
+        }
+        Ok(Finished::created(
+            &id,
+            format!("created sub-account {id} named {name}"),
+        ))
+    }
+
+    async fn location(
+        &mut self,
+        previous: Option<&Record>,
+    ) -> std::result::Result<Finished, Failure> {
+        let site = self.site()?;
+        if let Some(peer) = self.ids.peer.clone() {
+            // A location this server created on a site that is no longer ours is replaced;
+            // any other stored id was entered by hand and is only checked.
+            let ours_on_an_old_site = previous.is_some_and(|r| {
+                r.status == StepStatus::Done
+                    && r.created.as_deref() == Some(peer.as_str())
+                    && r.basis != self.basis(StepName::Location)
+            });
+            if !ours_on_an_old_site {
+                let found = self.client.get_sip_peer(&site, &peer).await?;
+                return Ok(Finished::existing(format!(
+                    "location {peer} ({}) exists on sub-account {site}; used as entered",
+                    found.peer_name
+                )));
+            }
+        }
+        let name = short_name(self.organization_id);
+        let sip_peer = SipPeer {
+            peer_name: name.clone(),
+            description: Some(display_name(&format!(
+                "Spoke org {} messaging",
+                self.organization_id
+            ))),
+            is_default_peer: Some(true),
+            ..SipPeer::default()
+        };
+        let id = self.client.create_sip_peer(&site, &sip_peer).await?;
+        self.ids.peer = Some(id.clone());
+        Ok(Finished::created(
+            &id,
+            format!(
+                "created location {id} named {name} on sub-account {site} (the default location)"
+            ),
+        ))
+    }
+
+    async fn sms_settings(&mut self) -> std::result::Result<Finished, Failure> {
+        let (site, peer) = self.site_and_peer()?;
+        let mut wanted = SmsFeature::http(true);
+        wanted.settings.short_code = Some(true);
+        match self.client.get_sms_feature(&site, &peer).await {
+            Ok(current) => {
+                // Keep what else is set there (A2P campaign, other zones).
+                let mut feature = current;
+                feature.settings.toll_free = Some(true);
+                feature.settings.short_code = Some(true);
+                feature.settings.protocol = Some("HTTP".to_owned());
+                feature.settings.zone1 = Some(true);
+                self.client
+                    .update_sms_feature(&site, &peer, &feature)
+                    .await?;
+                Ok(Finished::done(format!(
+                    "updated SMS on location {peer}: HTTP (Messaging v2), toll-free and short codes on"
+                )))
+            }
+            Err(e) if is_absent(&e) => {
+                self.client
+                    .create_sms_feature(&site, &peer, &wanted)
+                    .await?;
+                Ok(Finished::done(format!(
+                    "enabled SMS on location {peer}: HTTP (Messaging v2), toll-free and short codes on"
+                )))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn mms_settings(&mut self) -> std::result::Result<Finished, Failure> {
+        let (site, peer) = self.site_and_peer()?;
+        let feature = MmsFeature::http();
+        match self.client.get_mms_feature(&site, &peer).await {
+            Ok(_) => {
+                self.client
+                    .update_mms_feature(&site, &peer, &feature)
+                    .await?;
+                Ok(Finished::done(format!(
+                    "updated MMS on location {peer}: HTTP"
+                )))
+            }
+            Err(e) if is_absent(&e) => {
+                self.client
+                    .create_mms_feature(&site, &peer, &feature)
+                    .await?;
+                Ok(Finished::done(format!(
+                    "enabled MMS on location {peer}: HTTP"
+                )))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn messaging_application(&mut self) -> std::result::Result<Finished, Failure> {
+        let base_url = self.state.settings.base_url();
+        let url = webhook_auth::callback_url(base_url, self.organization_id);
+        if let Some(id) = self.ids.app.clone() {
+            let found = self.client.get_application(&id).await?;
+            let mut detail =
+                format!("messaging application {id} exists on Bandwidth; used as entered");
+            let points_here = found.inbound_callback_url.as_deref() == Some(url.as_str())
+                && found.outbound_callback_url.as_deref() == Some(url.as_str());
+            if !points_here {
+                detail.push_str(&format!(
+                    "; warning: its callback URLs are not {url}, so Bandwidth's callbacks will not reach this server"
+                ));
+            }
+            return Ok(Finished::existing(detail));
+        }
+        let password =
+            webhook_auth::password_for(&self.state.session_secret, base_url, self.organization_id);
+        let creds = CallbackCredentials {
+            user_id: webhook_auth::CALLBACK_USER.to_owned(),
+            password: Some(password.expose().to_owned()),
+        };
+        let application = Application {
+            service_type: Some("Messaging-V2".to_owned()),
+            app_name: Some(display_name(&format!(
+                "Spoke org {} {}",
+                self.organization_id, self.organization_name
+            ))),
+            inbound_callback_url: Some(url.clone()),
+            outbound_callback_url: Some(url.clone()),
+            inbound_callback_creds: Some(creds.clone()),
+            outbound_callback_creds: Some(creds),
+            requested_callback_types: Some(CallbackTypes {
+                callback_types: CALLBACK_TYPES.map(str::to_owned).to_vec(),
+            }),
+            ..Application::default()
+        };
+        let created = self.client.create_application(&application).await?;
+        let id = created.application_id.ok_or_else(|| {
+            AppError::Upstream("Bandwidth created an application without an id".into())
+        })?;
+        self.ids.app = Some(id.clone());
+        let mut detail = format!(
+            "created messaging application {id} (Messaging-V2) with callbacks to {url} as user {}",
+            webhook_auth::CALLBACK_USER
+        );
+        if is_local(base_url) {
+            // Spoke silently skips the application here; we create it and say why it is mute.
+            detail.push_str(
+                "; warning: BASE_URL is a loopback address, which Bandwidth cannot reach: set BASE_URL to this server's public URL",
+            );
+        }
+        Ok(Finished::created(&id, detail))
+    }
+
+    async fn application_location(&mut self) -> std::result::Result<Finished, Failure> {
+        let (site, peer) = self.site_and_peer()?;
+        let app = self.ids.app.clone().ok_or_else(|| {
+            AppError::InvalidInput("there is no messaging application to assign".into())
+        })?;
+        let current = match self.client.get_application_settings(&site, &peer).await {
+            Ok(current) => current,
+            Err(e) if is_absent(&e) => None,
+            Err(e) => return Err(e.into()),
+        };
+        if current.as_deref() == Some(app.as_str()) {
+            return Ok(Finished::done(format!(
+                "application {app} was already assigned to location {peer}"
+            )));
+        }
+        self.client
+            .associate_application(&site, &peer, &app)
+            .await?;
+        let mut detail = format!("assigned application {app} to location {peer}");
+        if let Some(old) = current {
+            detail.push_str(&format!(" (replacing {old})"));
+        }
+        Ok(Finished::done(detail))
+    }
+
+    fn site(&self) -> std::result::Result<String, Failure> {
+        self.ids
+            .site
+            .clone()
+            .ok_or_else(|| AppError::InvalidInput("there is no sub-account yet".into()).into())
+    }
+
+    fn site_and_peer(&self) -> std::result::Result<(String, String), Failure> {
+        let peer = self
+            .ids
+            .peer
+            .clone()
+            .ok_or_else(|| AppError::InvalidInput("there is no location yet".into()))?;
+        Ok((self.site()?, peer))
+    }
+}
+
+/// Whether a base URL points at this machine (Bandwidth's callbacks could not reach it).
+fn is_local(base_url: &str) -> bool {
+    let authority = base_url
+        .split("://")
+        .nth(1)
+        .unwrap_or(base_url)
+        .split('/')
+        .next()
+        .unwrap_or("");
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    host == "localhost"
+        || host.starts_with("localhost:")
+        || host.starts_with("127.")
+        || host.starts_with("[::1]")
+}
+
+/// Whether Bandwidth's answer to a GET means "there is none yet" (not a failure of the call).
+fn is_absent(e: &bandwidth::Error) -> bool {
+    e.status() == Some(404)
+}
+
+/// Bandwidth's own error text for a failed step, with a hint when the credentials are at fault.
+fn failure_text(e: &bandwidth::Error) -> String {
+    if e.is_auth_failure() {
+        format!(
+            "{e}; check the account id, API user and password with updateBandwidthCredentials (the API user needs the Configuration role)"
+        )
+    } else {
+        e.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_base_urls_are_recognised() {
+        assert!(is_local("http://127.0.0.1:3000"));
+        assert!(is_local("http://localhost:3000/"));
+        assert!(is_local("http://[::1]:3000"));
+        assert!(!is_local("https://spoke.example.org"));
+        assert!(!is_local("http://[2001:db8::1]:3000"));
+    }
+}

@@ -1,0 +1,284 @@
+//! Number jobs against the emulator: buying (local, toll-free, partial, failed), releasing
+//! unused numbers, and syncing with what Bandwidth lists.
+
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, Set};
+use serde_json::{Value, json};
+use spoke_bandwidth::store::entities::contact;
+
+use crate::helpers::TestApp;
+use crate::provisioning::{address, buy, org_with_credentials, provision, requests, wait_for_job};
+
+const COUNTS: &str = "query($org: String!) { organization(id: $org) { phoneNumberCounts { areaCode state availableCount } } }";
+const NUMBERS: &str = "query($org: String!, $areaCode: String) { organization(id: $org) { phoneNumbers(areaCode: $areaCode) { phoneNumber areaCode state serviceId } } }";
+const DELETE: &str = "mutation($org: ID!, $areaCode: String!) { deletePhoneNumbers(organizationId: $org, areaCode: $areaCode) { id } }";
+const SYNC: &str = "mutation($org: String!) { syncPhoneNumbers(organizationId: $org) { id } }";
+
+/// A provisioned organization and its owner's token.
+async fn provisioned(app: &TestApp) -> (i32, String) {
+    let (org, owner) = org_with_credentials(app, json!({"address": address()})).await;
+    let result = provision(app, &owner, org, json!(null)).await;
+    assert_eq!(result["state"], "COMPLETE", "{result}");
+    (org, owner)
+}
+
+async fn counts(app: &TestApp, owner: &str, org: i32) -> Vec<(String, i64)> {
+    let answer = app
+        .graphql(Some(owner), COUNTS, json!({"org": org.to_string()}))
+        .await;
+    answer["data"]["organization"]["phoneNumberCounts"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{answer}"))
+        .iter()
+        .map(|c| {
+            (
+                c["areaCode"].as_str().unwrap().to_owned(),
+                c["availableCount"].as_i64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+async fn numbers(app: &TestApp, owner: &str, org: i32, area_code: Option<&str>) -> Vec<Value> {
+    let answer = app
+        .graphql(
+            Some(owner),
+            NUMBERS,
+            json!({"org": org.to_string(), "areaCode": area_code}),
+        )
+        .await;
+    answer["data"]["organization"]["phoneNumbers"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{answer}"))
+        .clone()
+}
+
+async fn run_job(app: &TestApp, owner: &str, org: i32, query: &str, vars: Value) -> Value {
+    let answer = app.graphql(Some(owner), query, vars).await;
+    let data = answer["data"]
+        .as_object()
+        .unwrap_or_else(|| panic!("{answer}"));
+    let id = data.values().next().unwrap()["id"].clone();
+    wait_for_job(app, owner, org, &id).await
+}
+
+#[tokio::test]
+async fn bought_numbers_are_stored_in_e164_with_their_region_and_service_id() {
+    let app = spawn().await;
+    let (org, owner) = provisioned(&app).await;
+    let job = buy(&app, &owner, org, "919", 2).await;
+    assert_eq!(job["state"], "SUCCEEDED", "{job}");
+
+    let list = numbers(&app, &owner, org, Some("919")).await;
+    assert_eq!(list.len(), 2);
+    let peer = app.emulator_get("/_emulator/state").await["sipPeers"][0]["id"].to_string();
+    assert_eq!(list[0]["phoneNumber"], "+19195550100");
+    assert_eq!(list[0]["state"], "North Carolina");
+    assert_eq!(list[0]["serviceId"], format!("{peer}.9195550100"));
+    let orders = requests(&app, "POST", "/orders").await;
+    assert_eq!(orders.len(), 1);
+    let body = orders[0]["body"].as_str().unwrap();
+    assert!(
+        body.contains("<AreaCodeSearchAndOrderType>") && body.contains("<PeerId>"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn buying_800_orders_toll_free_numbers() {
+    let app = spawn().await;
+    let (org, owner) = provisioned(&app).await;
+    let job = buy(&app, &owner, org, "800", 2).await;
+    assert_eq!(job["state"], "SUCCEEDED", "{job}");
+
+    let body = requests(&app, "POST", "/orders").await[0]["body"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        body.contains("<TollFreeWildCharSearchAndOrderType>")
+            && body.contains("<TollFreeWildCardPattern>8**</TollFreeWildCardPattern>"),
+        "{body}"
+    );
+    let list = numbers(&app, &owner, org, Some("800")).await;
+    assert_eq!(list.len(), 2, "{list:?}");
+    assert!(
+        list.iter()
+            .all(|n| n["phoneNumber"].as_str().unwrap().starts_with("+1800")
+                && n["state"] == "N/A")
+    );
+}
+
+#[tokio::test]
+async fn an_area_code_bandwidth_cannot_supply_fails_with_its_reason() {
+    let app = spawn().await;
+    let (org, owner) = provisioned(&app).await;
+    let job = buy(&app, &owner, org, "999", 2).await;
+    assert_eq!(job["state"], "FAILED", "{job}");
+    let message = job["resultMessage"].as_str().unwrap();
+    assert!(
+        message.contains("5018") && message.contains("unavailable"),
+        "{message}"
+    );
+    assert!(counts(&app, &owner, org).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_partial_order_keeps_what_arrived_and_says_how_many_of_how_many() {
+    let app = spawn().await;
+    let (org, owner) = provisioned(&app).await;
+    let job = buy(&app, &owner, org, "919", 25).await;
+    assert_eq!(job["state"], "SUCCEEDED", "{job}");
+    let message = job["resultMessage"].as_str().unwrap();
+    assert!(message.contains("20 of 25"), "{message}");
+    assert_eq!(counts(&app, &owner, org).await, [("919".to_owned(), 20)]);
+}
+
+#[tokio::test]
+async fn a_buy_retried_after_a_transient_failure_polls_the_same_order_instead_of_ordering_again() {
+    let app = spawn().await;
+    let (org, owner) = provisioned(&app).await;
+    app.emulator_post(
+        "/_emulator/faults",
+        json!({"method": "GET", "path": "/orders/", "status": 503, "times": 1}),
+    )
+    .await;
+
+    let job = buy(&app, &owner, org, "919", 3).await;
+    assert_eq!(job["state"], "SUCCEEDED", "{job}");
+    assert_eq!(job["attempts"], 2, "the 503 was retried: {job}");
+    assert_eq!(requests(&app, "POST", "/orders").await.len(), 1);
+    assert_eq!(counts(&app, &owner, org).await, [("919".to_owned(), 3)]);
+}
+
+#[tokio::test]
+async fn deleting_an_area_code_disconnects_its_unused_numbers_and_the_counts_drop() {
+    let app = spawn().await;
+    let (org, owner) = provisioned(&app).await;
+    assert_eq!(buy(&app, &owner, org, "919", 3).await["state"], "SUCCEEDED");
+    assert_eq!(buy(&app, &owner, org, "212", 2).await["state"], "SUCCEEDED");
+    // A contact sticks to one 919 number: that one is in use and stays.
+    contact::ActiveModel {
+        organization_id: Set(org),
+        contact_number: Set("+15555550123".into()),
+        user_number: Set(Some("+19195550100".into())),
+        opted_out: Set(false),
+        last_error_code: Set(None),
+        updated_at: Set(Utc::now()),
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+
+    let job = run_job(
+        &app,
+        &owner,
+        org,
+        DELETE,
+        json!({"org": org.to_string(), "areaCode": "919"}),
+    )
+    .await;
+    assert_eq!(job["state"], "SUCCEEDED", "{job}");
+    assert!(
+        job["resultMessage"]
+            .as_str()
+            .unwrap()
+            .contains("released 2 unused numbers in 919"),
+        "{job}"
+    );
+    let disconnects = requests(&app, "POST", "/disconnects").await;
+    assert_eq!(disconnects.len(), 1);
+    let body = disconnects[0]["body"].as_str().unwrap();
+    assert!(
+        body.contains("9195550101") && body.contains("9195550102"),
+        "{body}"
+    );
+    assert!(
+        !body.contains("9195550100"),
+        "the sticky number stays: {body}"
+    );
+    assert_eq!(
+        counts(&app, &owner, org).await,
+        [("212".to_owned(), 2), ("919".to_owned(), 1)]
+    );
+    let state = app.emulator_get("/_emulator/state").await;
+    assert_eq!(state["numbers"].as_array().unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn a_sync_marks_a_number_removed_on_bandwidths_side_as_released() {
+    let app = spawn().await;
+    let (org, owner) = provisioned(&app).await;
+    assert_eq!(buy(&app, &owner, org, "919", 3).await["state"], "SUCCEEDED");
+    // Someone releases a number in Bandwidth's portal.
+    disconnect_on_bandwidth(&app, "9195550101").await;
+
+    let job = run_job(&app, &owner, org, SYNC, json!({"org": org.to_string()})).await;
+    assert_eq!(job["state"], "SUCCEEDED", "{job}");
+    assert_eq!(
+        job["resultMessage"],
+        "2 numbers on the Bandwidth location; 0 added, 1 released"
+    );
+    let list: Vec<Value> = numbers(&app, &owner, org, None)
+        .await
+        .into_iter()
+        .map(|n| n["phoneNumber"].clone())
+        .collect();
+    assert_eq!(list, [json!("+19195550100"), json!("+19195550102")]);
+    assert_eq!(counts(&app, &owner, org).await, [("919".to_owned(), 2)]);
+}
+
+#[tokio::test]
+async fn a_sync_adds_numbers_bought_outside_this_server() {
+    let app = spawn().await;
+    let (org, owner) = provisioned(&app).await;
+    let (other, other_owner) = org_with_credentials(&app, json!({})).await;
+    let ids = provision(&app, &owner, org, json!(null)).await["account"].clone();
+    // A second organization shares the location by hand and buys there.
+    let mut input = app.emulator_credentials();
+    input["siteId"] = ids["siteId"].clone();
+    input["sipPeerId"] = ids["sipPeerId"].clone();
+    app.graphql(
+        Some(&other_owner),
+        "mutation($org: String!, $input: BandwidthCredentialsInput!) { updateBandwidthCredentials(organizationId: $org, input: $input) { siteId } }",
+        json!({"org": other.to_string(), "input": input}),
+    )
+    .await;
+    assert_eq!(
+        buy(&app, &other_owner, other, "646", 2).await["state"],
+        "SUCCEEDED"
+    );
+
+    let job = run_job(&app, &owner, org, SYNC, json!({"org": org.to_string()})).await;
+    assert_eq!(
+        job["resultMessage"], "2 numbers on the Bandwidth location; 2 added, 0 released",
+        "{job}"
+    );
+    assert_eq!(counts(&app, &owner, org).await, [("646".to_owned(), 2)]);
+}
+
+async fn spawn() -> TestApp {
+    crate::helpers::spawn_app_with_emulator().await
+}
+
+/// Disconnects a number straight on the emulator's Dashboard API, as Bandwidth's portal would.
+async fn disconnect_on_bandwidth(app: &TestApp, number: &str) {
+    let config = app.emulator().state().config().clone();
+    let body = format!(
+        "<DisconnectTelephoneNumberOrder><name>portal</name><DisconnectTelephoneNumberOrderType><TelephoneNumberList><TelephoneNumber>{number}</TelephoneNumber></TelephoneNumberList></DisconnectTelephoneNumberOrderType></DisconnectTelephoneNumberOrder>"
+    );
+    let response = app
+        .client
+        .post(format!(
+            "{}/accounts/{}/disconnects",
+            app.emulator().dashboard_url(),
+            config.account_id
+        ))
+        .basic_auth(&config.username, Some(&config.password))
+        .header("Content-Type", "application/xml")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+}
