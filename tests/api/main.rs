@@ -12,3 +12,4 @@ mod migrations;
 mod numbers;
 mod provisioning;
 mod schema;
+mod sending;
