@@ -12,7 +12,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use subtle::ConstantTimeEq;
 
-use super::HttpState;
+use super::Shared;
 use crate::services::{callbacks, webhook_auth};
 
 /// Largest callback body accepted (Bandwidth batches are far smaller).
@@ -20,17 +20,30 @@ pub const MAX_BODY: usize = 1024 * 1024;
 
 /// Takes one callback request.
 pub async fn receive(
-    State(state): State<HttpState>,
+    State(state): State<Shared>,
     Path(org): Path<String>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let Some(org_id) = authorized_org(&state, &org, &headers) else {
-        tracing::debug!(org = %org, "callback without valid credentials: challenging");
+    let Some(org_id) = parse_org(&org) else {
         return challenge();
     };
-    if !state.known_org(org_id).await {
-        return (StatusCode::NOT_FOUND, "unknown organization").into_response();
+    match authorize(&state, org_id, &headers).await {
+        Access::Granted => {}
+        Access::Challenged => {
+            tracing::debug!(org = %org, "callback without valid credentials: challenging");
+            return challenge();
+        }
+        Access::UnknownOrg => {
+            return (StatusCode::NOT_FOUND, "unknown organization").into_response();
+        }
+        Access::Unavailable => {
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the database is unavailable",
+            )
+                .into_response();
+        }
     }
     let effects = match callbacks::parse_events(&body) {
         Ok(effects) => effects,
@@ -55,13 +68,41 @@ pub async fn receive(
     }
 }
 
-/// The organization id when the request carries that organization's callback credentials.
-fn authorized_org(state: &HttpState, org: &str, headers: &HeaderMap) -> Option<i32> {
-    let org_id: i32 = org
-        .parse()
+/// A decimal organization id as written in the route (no sign, no leading zeros).
+fn parse_org(org: &str) -> Option<i32> {
+    org.parse()
         .ok()
-        .filter(|id: &i32| *id > 0 && id.to_string() == org)?;
-    let sent = headers.get(header::AUTHORIZATION)?.as_bytes();
+        .filter(|id: &i32| *id > 0 && id.to_string() == org)
+}
+
+enum Access {
+    Granted,
+    Challenged,
+    UnknownOrg,
+    Unavailable,
+}
+
+/// Compares the credentials sent with the organization's, in constant time. The expected value
+/// is cached once the organization is known to exist; the database is asked only the first time
+/// right credentials arrive for an organization.
+async fn authorize(state: &super::HttpState, org_id: i32, headers: &HeaderMap) -> Access {
+    let Some(sent) = headers
+        .get(header::AUTHORIZATION)
+        .map(HeaderValue::as_bytes)
+    else {
+        return Access::Challenged;
+    };
+    let cached = state
+        .callback_auth
+        .read()
+        .expect("not poisoned")
+        .get(&org_id)
+        .map(|e| sent.ct_eq(e.as_bytes()).into());
+    match cached {
+        Some(true) => return Access::Granted,
+        Some(false) => return Access::Challenged,
+        None => {}
+    }
     let password = webhook_auth::password_for(
         &state.app.session_secret,
         state.app.settings.base_url(),
@@ -75,7 +116,24 @@ fn authorized_org(state: &HttpState, org: &str, headers: &HeaderMap) -> Option<i
             password.expose()
         ))
     );
-    bool::from(sent.ct_eq(expected.as_bytes())).then_some(org_id)
+    if !bool::from(sent.ct_eq(expected.as_bytes())) {
+        return Access::Challenged;
+    }
+    match crate::store::organizations::find(&state.app.db, org_id).await {
+        Ok(Some(_)) => {
+            state
+                .callback_auth
+                .write()
+                .expect("not poisoned")
+                .insert(org_id, expected);
+            Access::Granted
+        }
+        Ok(None) => Access::UnknownOrg,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot check the callback's organization");
+            Access::Unavailable
+        }
+    }
 }
 
 fn challenge() -> Response {

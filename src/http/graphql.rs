@@ -7,14 +7,14 @@ use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use axum::response::{Html, IntoResponse};
 
-use super::HttpState;
+use super::Shared;
 use crate::error::AppError;
 use crate::graphql::RequestCaller;
 use crate::services::access;
 
 /// Runs a GraphQL request as the caller its bearer token names (or as nobody).
 pub async fn execute(
-    State(state): State<HttpState>,
+    State(state): State<Shared>,
     headers: HeaderMap,
     request: GraphQLRequest,
 ) -> GraphQLResponse {

@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 
-use super::HttpState;
+use super::Shared;
 use crate::store;
 
 /// The process is up.
@@ -12,7 +12,7 @@ pub async fn healthz() -> &'static str {
 }
 
 /// The database answers; 503 otherwise, so a load balancer stops sending traffic here.
-pub async fn readyz(State(state): State<HttpState>) -> (StatusCode, &'static str) {
+pub async fn readyz(State(state): State<Shared>) -> (StatusCode, &'static str) {
     match store::ping(&state.app.db).await {
         Ok(()) => (StatusCode::OK, "ready"),
         Err(e) => {

@@ -1,11 +1,14 @@
 //! Prometheus metrics: request counts and latency per route, rendered at `GET /metrics`.
 
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hash, Hasher};
+use std::sync::{OnceLock, RwLock};
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use metrics::{Counter, Histogram};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
@@ -19,21 +22,49 @@ pub fn handle() -> &'static PrometheusHandle {
     })
 }
 
+/// The counter and histogram of one (method, route, status), registered once: the hot path then
+/// costs a hash and two atomic updates, not a registry lookup with freshly allocated labels.
+type Handles = (Counter, Histogram);
+
+fn handles(method: &str, route: &str, status: u16) -> Handles {
+    static CACHE: OnceLock<(
+        std::collections::hash_map::RandomState,
+        RwLock<HashMap<u64, Handles>>,
+    )> = OnceLock::new();
+    let (hasher, cache) = CACHE.get_or_init(Default::default);
+    let mut h = hasher.build_hasher();
+    (method, route, status).hash(&mut h);
+    let key = h.finish();
+    if let Some(found) = cache.read().expect("not poisoned").get(&key) {
+        return found.clone();
+    }
+    let labels = [
+        ("method", method.to_owned()),
+        ("route", route.to_owned()),
+        ("status", status.to_string()),
+    ];
+    let made = (
+        metrics::counter!("http_requests_total", &labels),
+        metrics::histogram!("http_request_duration_seconds", &labels),
+    );
+    cache
+        .write()
+        .expect("not poisoned")
+        .insert(key, made.clone());
+    made
+}
+
 /// Counts each request and records its latency, labelled by method, matched route and status.
 pub async fn track(request: Request, next: Next) -> Response {
     handle();
     let started = Instant::now();
-    let method = request.method().to_string();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let method = request.method().clone();
+    let route = request.extensions().get::<MatchedPath>().cloned();
     let response = next.run(request).await;
-    let status = response.status().as_u16().to_string();
-    let labels = [("method", method), ("route", route), ("status", status)];
-    metrics::counter!("http_requests_total", &labels).increment(1);
-    metrics::histogram!("http_request_duration_seconds", &labels)
-        .record(started.elapsed().as_secs_f64());
+    let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
+    let (counter, histogram) = handles(method.as_str(), route, response.status().as_u16());
+    counter.increment(1);
+    histogram.record(started.elapsed().as_secs_f64());
     response
 }
 

@@ -5,7 +5,7 @@ mod graphql;
 mod health;
 pub mod metrics;
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use axum::Router;
@@ -15,38 +15,25 @@ use axum::routing::{get, post};
 use crate::graphql::{AppSchema, build_schema};
 use crate::state::AppState;
 
-/// What route handlers share.
-#[derive(Clone)]
+/// What route handlers share (behind one `Arc`: extracting it per request is one increment).
 pub struct HttpState {
     pub app: AppState,
     pub schema: AppSchema,
-    /// Organizations known to exist (they are never renumbered), so callbacks skip the lookup.
-    known_orgs: Arc<RwLock<HashSet<i32>>>,
+    /// The `Authorization` value Bandwidth must send, per organization known to exist
+    /// (organizations are never renumbered), so a callback costs neither an HMAC nor a lookup.
+    callback_auth: RwLock<HashMap<i32, String>>,
 }
 
-impl HttpState {
-    /// Whether the organization exists; remembered once seen.
-    async fn known_org(&self, id: i32) -> bool {
-        if self.known_orgs.read().expect("not poisoned").contains(&id) {
-            return true;
-        }
-        match crate::store::organizations::find(&self.app.db, id).await {
-            Ok(Some(_)) => {
-                self.known_orgs.write().expect("not poisoned").insert(id);
-                true
-            }
-            _ => false,
-        }
-    }
-}
+/// The state as handlers extract it.
+pub type Shared = Arc<HttpState>;
 
 /// The whole application as a router; a pure function so tests can drive it directly.
 pub fn router(state: AppState) -> Router {
-    let shared = HttpState {
+    let shared = Arc::new(HttpState {
         schema: build_schema(state.clone()),
         app: state,
-        known_orgs: Arc::default(),
-    };
+        callback_auth: RwLock::default(),
+    });
     Router::new()
         .route("/graphql", get(graphql::graphiql).post(graphql::execute))
         .route(

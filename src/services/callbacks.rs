@@ -7,7 +7,8 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::time::Duration;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use sea_orm::{DatabaseBackend, DatabaseConnection, DbErr, TransactionTrait};
 use serde::Deserialize;
@@ -64,6 +65,15 @@ pub struct InboundMessage {
 }
 
 impl Effect {
+    /// Orders kinds of effects (each kind is one statement on PostgreSQL).
+    fn kind_rank(&self) -> u8 {
+        match self {
+            Effect::Received { .. } => 0,
+            Effect::Delivered { .. } => 1,
+            Effect::Failed { .. } => 2,
+        }
+    }
+
     fn key(&self) -> &str {
         match self {
             Effect::Received { key, .. }
@@ -219,25 +229,37 @@ impl std::fmt::Debug for CallbackWriter {
     }
 }
 
+/// What the batch writer needs to apply effects.
+struct Writer {
+    db: DatabaseConnection,
+    /// `SERVICE_MANAGERS`, for organizations without their own list.
+    default_managers: String,
+    /// Whether sticky-sender is on, per organization, read at most every [`STICKY_TTL`].
+    sticky: Mutex<HashMap<i32, (bool, Instant)>>,
+}
+
+/// How long an organization's sticky-sender setting is trusted before it is read again.
+const STICKY_TTL: Duration = Duration::from_secs(5);
+
 impl CallbackWriter {
     /// Starts the batch writer over `db`. `default_managers` is `SERVICE_MANAGERS`.
     ///
     /// Batches form on their own: while every writer slot is busy, arriving requests queue, and a
     /// freed slot takes everything queued (up to [`MAX_BATCH`]). At low load a request is applied
     /// at once; under load, many share a transaction. SQLite gets one slot (one writer at a time),
-    /// PostgreSQL four.
+    /// PostgreSQL [`POSTGRES_SLOTS`].
     pub fn start(db: DatabaseConnection, default_managers: String) -> Self {
         let (queue, receiver) = mpsc::channel(MAX_BATCH * 16);
         let slots = match db.get_database_backend() {
-            DatabaseBackend::Sqlite => 1,
-            _ => 4,
+            DatabaseBackend::Postgres => POSTGRES_SLOTS,
+            _ => 1,
         };
-        tokio::spawn(collect(
-            receiver,
-            Arc::new(Semaphore::new(slots)),
+        let writer = Arc::new(Writer {
             db,
-            Arc::new(default_managers),
-        ));
+            default_managers,
+            sticky: Mutex::default(),
+        });
+        tokio::spawn(collect(receiver, Arc::new(Semaphore::new(slots)), writer));
         Self { queue }
     }
 
@@ -266,11 +288,13 @@ impl CallbackWriter {
     }
 }
 
+/// Concurrent batches on PostgreSQL: enough to overlap one batch's commit with the next.
+pub const POSTGRES_SLOTS: usize = 2;
+
 async fn collect(
     mut receiver: mpsc::Receiver<Submission>,
     slots: Arc<Semaphore>,
-    db: DatabaseConnection,
-    managers: Arc<String>,
+    writer: Arc<Writer>,
 ) {
     loop {
         let Ok(slot) = slots.clone().acquire_owned().await else {
@@ -286,55 +310,113 @@ async fn collect(
                 Err(_) => break,
             }
         }
-        let (db, managers) = (db.clone(), managers.clone());
+        let writer = writer.clone();
         tokio::spawn(async move {
-            write_batch(&db, &managers, batch).await;
+            writer.write_batch(batch).await;
             drop(slot);
         });
     }
 }
 
-/// Applies a batch in one transaction; when it fails, each request is retried alone so one bad
-/// request cannot fail the others, and only what committed is acknowledged.
-async fn write_batch(db: &DatabaseConnection, managers: &str, batch: Vec<Submission>) {
-    metrics::histogram!("callback_batch_requests").record(batch.len() as f64);
-    let requests: Vec<(i32, &[Effect])> = batch
-        .iter()
-        .map(|s| (s.organization_id, s.effects.as_slice()))
-        .collect();
-    match apply(db, managers, &requests).await {
-        Ok(deferred) => {
-            for submission in batch {
-                let answer = answer_for(&submission, &deferred);
-                let _ = submission.done.send(answer);
+impl Writer {
+    /// Applies a batch at once; when that fails, each request is retried alone so one bad
+    /// request cannot fail the others, and only what committed is acknowledged.
+    async fn write_batch(&self, batch: Vec<Submission>) {
+        metrics::histogram!("callback_batch_requests").record(batch.len() as f64);
+        let requests: Vec<(i32, &[Effect])> = batch
+            .iter()
+            .map(|s| (s.organization_id, s.effects.as_slice()))
+            .collect();
+        match self.apply(&requests).await {
+            Ok(deferred) => {
+                for submission in batch {
+                    let answer = answer_for(&submission, &deferred);
+                    let _ = submission.done.send(answer);
+                }
+            }
+            Err(e) if batch.len() == 1 => {
+                tracing::error!(error = %e, "callback effects could not be stored; answering 503");
+                let _ = batch
+                    .into_iter()
+                    .next()
+                    .map(|s| s.done.send(Err(NotStored)));
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, requests = batch.len(), "callback batch failed; applying its requests one by one");
+                for submission in batch {
+                    let answer = match self
+                        .apply(&[(submission.organization_id, &submission.effects)])
+                        .await
+                    {
+                        Ok(deferred) => answer_for(&submission, &deferred),
+                        Err(e) => {
+                            tracing::error!(error = %e, "callback effects could not be stored; answering 503");
+                            Err(NotStored)
+                        }
+                    };
+                    let _ = submission.done.send(answer);
+                }
             }
         }
-        Err(e) if batch.len() == 1 => {
-            tracing::error!(error = %e, "callback effects could not be stored; answering 503");
-            let _ = batch
-                .into_iter()
-                .next()
-                .map(|s| s.done.send(Err(NotStored)));
-        }
-        Err(e) => {
-            tracing::warn!(error = %e, requests = batch.len(), "callback batch failed; applying its requests one by one");
-            for submission in batch {
-                let answer = match apply(
-                    db,
-                    managers,
-                    &[(submission.organization_id, &submission.effects)],
-                )
-                .await
-                {
-                    Ok(deferred) => answer_for(&submission, &deferred),
-                    Err(e) => {
-                        tracing::error!(error = %e, "callback effects could not be stored; answering 503");
-                        Err(NotStored)
-                    }
-                };
-                let _ = submission.done.send(answer);
+    }
+
+    /// Applies the effects of several requests (possibly of several organizations) atomically.
+    /// Returns the events deferred: status events for a message of this organization (by its tag)
+    /// that is not stored yet, because its send is still being recorded; their keys are not kept,
+    /// so Bandwidth's next delivery applies them.
+    async fn apply(&self, requests: &[(i32, &[Effect])]) -> Result<HashSet<(i32, String)>, DbErr> {
+        let mut per_org: HashMap<i32, Vec<&Effect>> = HashMap::new();
+        let mut seen = HashSet::new();
+        for (org, effects) in requests {
+            for effect in effects.iter() {
+                if seen.insert((*org, effect.key())) {
+                    per_org.entry(*org).or_default().push(effect);
+                }
             }
         }
+        let mut plan = Vec::with_capacity(per_org.len());
+        for (org, effects) in per_org {
+            plan.push((org, self.sticky_sender_on(org).await?, effects));
+        }
+        let deferred = match self.db.get_database_backend() {
+            DatabaseBackend::Postgres => apply_postgres(&self.db, plan).await?,
+            _ => {
+                let txn = self.db.begin().await?;
+                let mut deferred = Vec::new();
+                for (org, sticky, effects) in plan {
+                    deferred.extend(
+                        apply_org(&txn, org, sticky, &effects)
+                            .await?
+                            .into_iter()
+                            .map(|key| (org, key)),
+                    );
+                }
+                txn.commit().await?;
+                deferred
+            }
+        };
+        Ok(deferred.into_iter().collect())
+    }
+
+    /// Whether the organization's managers include sticky-sender (its delivery hook writes the
+    /// mapping); cached for [`STICKY_TTL`].
+    async fn sticky_sender_on(&self, org: i32) -> Result<bool, DbErr> {
+        if let Some((on, read_at)) = self.sticky.lock().expect("not poisoned").get(&org)
+            && read_at.elapsed() < STICKY_TTL
+        {
+            return Ok(*on);
+        }
+        let settings = store::organizations::find(&self.db, org)
+            .await?
+            .map(|o| OrgSettings::parse(&o.settings))
+            .unwrap_or_default();
+        let on = managers::for_org(&self.default_managers, &settings)
+            .is_ok_and(|list| list.contains(&Manager::StickySender));
+        self.sticky
+            .lock()
+            .expect("not poisoned")
+            .insert(org, (on, Instant::now()));
+        Ok(on)
     }
 }
 
@@ -353,72 +435,138 @@ fn answer_for(submission: &Submission, deferred: &HashSet<(i32, String)>) -> Res
     }
 }
 
-/// Applies the effects of several requests (possibly of several organizations) in one
-/// transaction. Returns the events deferred: status events for a message of this organization
-/// (by its tag) that is not stored yet, because its send is still being recorded; their keys are
-/// not kept, so Bandwidth's next delivery applies them.
-pub async fn apply(
+/// PostgreSQL: one statement per organization and kind of event (see `store::callbacks::postgres`);
+/// a batch of one statement needs no explicit transaction, several share one.
+async fn apply_postgres(
     db: &DatabaseConnection,
-    default_managers: &str,
-    requests: &[(i32, &[Effect])],
-) -> Result<HashSet<(i32, String)>, DbErr> {
-    let mut per_org: HashMap<i32, Vec<&Effect>> = HashMap::new();
-    let mut keys = Vec::new();
-    let mut seen = HashSet::new();
-    for (org, effects) in requests {
-        for effect in effects.iter() {
-            if seen.insert((*org, effect.key())) {
-                keys.push((*org, effect.key().to_owned()));
-                per_org.entry(*org).or_default().push(effect);
+    plan: Vec<(i32, bool, Vec<&Effect>)>,
+) -> Result<Vec<(i32, String)>, DbErr> {
+    let kinds = |effects: &[&Effect]| {
+        let mut kinds: Vec<u8> = effects.iter().map(|e| e.kind_rank()).collect();
+        kinds.sort_unstable();
+        kinds.dedup();
+        kinds.len()
+    };
+    let statements: usize = plan.iter().map(|(_, _, effects)| kinds(effects)).sum();
+    if statements <= 1 {
+        let mut deferred = Vec::new();
+        for (org, sticky, effects) in plan {
+            deferred.extend(
+                apply_org_postgres(db, org, sticky, &effects)
+                    .await?
+                    .into_iter()
+                    .map(|k| (org, k)),
+            );
+        }
+        return Ok(deferred);
+    }
+    let txn = db.begin().await?;
+    let mut deferred = Vec::new();
+    for (org, sticky, effects) in plan {
+        deferred.extend(
+            apply_org_postgres(&txn, org, sticky, &effects)
+                .await?
+                .into_iter()
+                .map(|k| (org, k)),
+        );
+    }
+    txn.commit().await?;
+    Ok(deferred)
+}
+
+async fn apply_org_postgres(
+    db: &impl sea_orm::ConnectionTrait,
+    org: i32,
+    sticky: bool,
+    effects: &[&Effect],
+) -> Result<Vec<String>, DbErr> {
+    use store::callbacks::postgres::{self, StatusEvents};
+    let events = || StatusEvents {
+        service_ids: Vec::new(),
+        keys: Vec::new(),
+        ours: Vec::new(),
+    };
+    let (mut delivered, mut failed) = (events(), events());
+    let (mut codes, mut descriptions) = (Vec::new(), Vec::new());
+    let (mut inbound_keys, mut inbound) = (Vec::new(), Vec::new());
+    for effect in effects {
+        match effect {
+            Effect::Delivered {
+                key,
+                service_id,
+                tagged_org,
+            } => {
+                delivered.service_ids.push(service_id.clone());
+                delivered.keys.push(key.clone());
+                delivered.ours.push(*tagged_org == Some(org));
+            }
+            Effect::Failed {
+                key,
+                service_id,
+                tagged_org,
+                error_code,
+                description,
+            } => {
+                failed.service_ids.push(service_id.clone());
+                failed.keys.push(key.clone());
+                failed.ours.push(*tagged_org == Some(org));
+                codes.push(error_code.unwrap_or(0));
+                descriptions.push(description.clone());
+            }
+            Effect::Received { key, message } => {
+                inbound_keys.push(key.clone());
+                inbound.push(inbound_row(message));
             }
         }
     }
-    let mut sticky = HashMap::new();
-    for org in per_org.keys() {
-        sticky.insert(*org, sticky_sender_on(db, *org, default_managers).await?);
-    }
-    let txn = db.begin().await?;
-    let new = store::callbacks::insert_new_keys(&txn, &keys).await?;
     let mut deferred = Vec::new();
-    for (org, effects) in per_org {
-        let fresh: Vec<&Effect> = effects
-            .into_iter()
-            .filter(|e| new.contains(&(org, e.key().to_owned())))
-            .collect();
-        deferred.extend(
-            apply_org(&txn, org, sticky[&org], &fresh)
-                .await?
-                .into_iter()
-                .map(|key| (org, key)),
-        );
+    if !delivered.keys.is_empty() {
+        deferred.extend(postgres::delivered(db, org, delivered, sticky, OPEN_STATUSES).await?);
     }
-    store::callbacks::delete_keys(&txn, &deferred).await?;
-    txn.commit().await?;
-    Ok(deferred.into_iter().collect())
+    if !failed.keys.is_empty() {
+        deferred
+            .extend(postgres::failed(db, org, failed, codes, descriptions, OPEN_STATUSES).await?);
+    }
+    if !inbound.is_empty() {
+        postgres::received(db, org, inbound_keys, &inbound, sticky).await?;
+    }
+    Ok(deferred)
 }
 
-/// Applies one organization's new events; returns the keys of the deferred ones.
+fn inbound_row(message: &InboundMessage) -> Inbound {
+    Inbound {
+        service_id: message.service_id.clone(),
+        contact_number: message.contact_number.clone(),
+        user_number: message.user_number.clone(),
+        text: message.text.clone(),
+        media: serde_json::to_string(&message.media).unwrap_or_else(|_| "[]".into()),
+        segment_count: message.segment_count,
+    }
+}
+
+/// The portable path (SQLite): several statements in the caller's transaction. Records the keys,
+/// applies the new events, and forgets the keys of deferred ones.
 async fn apply_org(
     db: &impl sea_orm::ConnectionTrait,
     org: i32,
     sticky: bool,
     effects: &[&Effect],
 ) -> Result<Vec<String>, DbErr> {
+    let keys: Vec<(i32, String)> = effects.iter().map(|e| (org, e.key().to_owned())).collect();
+    let new = store::callbacks::insert_new_keys(db, &keys).await?;
+    let effects: Vec<&Effect> = effects
+        .iter()
+        .copied()
+        .filter(|e| new.contains(&(org, e.key().to_owned())))
+        .collect();
     let mut delivered = Vec::new();
     let mut inbound = Vec::new();
     let mut sticky_pairs: Vec<Pair> = Vec::new();
     let mut missing: Vec<&Effect> = Vec::new();
-    for effect in effects {
+    for effect in &effects {
         match effect {
             Effect::Delivered { service_id, .. } => delivered.push(service_id.clone()),
-            Effect::Received { message, .. } => inbound.push(Inbound {
-                service_id: message.service_id.clone(),
-                contact_number: message.contact_number.clone(),
-                user_number: message.user_number.clone(),
-                text: message.text.clone(),
-                media: serde_json::to_string(&message.media).unwrap_or_else(|_| "[]".into()),
-                segment_count: message.segment_count,
-            }),
+            Effect::Received { message, .. } => inbound.push(inbound_row(message)),
             Effect::Failed {
                 service_id,
                 error_code,
@@ -475,7 +623,10 @@ async fn apply_org(
     if sticky && !sticky_pairs.is_empty() {
         store::callbacks::upsert_sticky(db, org, &sticky_pairs).await?;
     }
-    deferred_among(db, org, &missing).await
+    let deferred = deferred_among(db, org, &missing).await?;
+    let forget: Vec<(i32, String)> = deferred.iter().map(|k| (org, k.clone())).collect();
+    store::callbacks::delete_keys(db, &forget).await?;
+    Ok(deferred)
 }
 
 /// Of the status events that changed nothing, those for a message this organization sent (by its
@@ -513,21 +664,6 @@ async fn deferred_among(
         .filter(|(_, id)| !stored.contains(*id))
         .map(|(key, _)| key.to_owned())
         .collect())
-}
-
-/// Whether the organization's managers include sticky-sender (its delivery hook writes the mapping).
-async fn sticky_sender_on(
-    db: &DatabaseConnection,
-    org: i32,
-    default_managers: &str,
-) -> Result<bool, DbErr> {
-    let settings = store::organizations::find(db, org)
-        .await?
-        .map(|o| OrgSettings::parse(&o.settings))
-        .unwrap_or_default();
-    Ok(managers::for_org(default_managers, &settings)
-        .map(|list| list.contains(&Manager::StickySender))
-        .unwrap_or(false))
 }
 
 #[cfg(test)]

@@ -1,0 +1,47 @@
+-- wrk script for POST /bandwidth/{org}: one Bandwidth event per request.
+-- Environment: BENCH_KIND (delivered | received | wrong-password), BENCH_ORG, BENCH_AUTH (the
+-- Basic header value), BENCH_IDS (file with one Bandwidth message id per line, for delivered),
+-- BENCH_RUN (a prefix that makes this run's ids unique).
+local kind = os.getenv("BENCH_KIND")
+local org = os.getenv("BENCH_ORG")
+local auth = os.getenv("BENCH_AUTH")
+local run = os.getenv("BENCH_RUN")
+local ids = {}
+local counter = 0
+
+if kind == "delivered" then
+  for line in io.lines(os.getenv("BENCH_IDS")) do
+    ids[#ids + 1] = line
+  end
+end
+
+wrk.method = "POST"
+wrk.path = "/bandwidth/" .. org
+wrk.headers["Content-Type"] = "application/json; charset=utf-8"
+wrk.headers["Authorization"] = auth
+
+local contact = "+19195550123"
+local ours = "+19195550100"
+
+request = function()
+  counter = counter + 1
+  local body
+  if kind == "received" then
+    body = string.format(
+      '[{"type":"message-received","time":"2026-11-30T10:01:00Z","description":"Incoming message received","to":"%s",' ..
+      '"message":{"id":"%s-%d","owner":"%s","applicationId":"bench","time":"2026-11-30T10:01:00Z","segmentCount":1,' ..
+      '"direction":"in","to":["%s"],"from":"+1704555%04d","text":"Count me in"}}]',
+      ours, run, counter, ours, ours, counter % 10000)
+  else
+    -- delivered, and wrong-password (same body, rejected before it is read)
+    local id = ids[(counter % math.max(#ids, 1)) + 1] or "none"
+    -- One event per recipient: a distinct `to` makes each request a distinct event, so every
+    -- request does the full work (a retried duplicate would be cheaper).
+    body = string.format(
+      '[{"type":"message-delivered","time":"2026-11-30T10:00:00.123Z","description":"Message delivered to carrier.",' ..
+      '"to":"+1%s%06d","message":{"id":"%s","owner":"%s","applicationId":"bench","time":"2026-11-30T10:00:00Z",' ..
+      '"segmentCount":1,"direction":"out","to":["+19195550123"],"from":"%s","text":"","tag":"%s|1|1"}}]',
+      run, counter, id, ours, ours, org)
+  end
+  return wrk.format(nil, nil, nil, body)
+end
