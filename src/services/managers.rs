@@ -187,11 +187,7 @@ impl ManagerStatus {
 pub async fn statuses(state: &AppState, organization_id: i32) -> Result<Vec<ManagerStatus>> {
     let settings = organizations::settings(state, organization_id).await?;
     let has_numbers = store::phone_numbers::has_active(&state.db, organization_id).await?;
-    Ok(describe(
-        &state.settings.service_managers,
-        &settings,
-        has_numbers,
-    )?)
+    describe(&state.settings.service_managers, &settings, has_numbers)
 }
 
 fn describe(
