@@ -3,11 +3,11 @@
 use anyhow::Context;
 
 use crate::config::{Cli, Command, OrgCommand, RoleArg, Settings, TokenCommand};
-use crate::emulator;
 use crate::services::access::{self, Role};
 use crate::services::webhook_auth;
 use crate::startup::{self, Application};
 use crate::store;
+use crate::{demo, emulator};
 
 /// Runs one command to completion.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -87,6 +87,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             emulator::run(listen, config, startup::shutdown_signal())
                 .await
                 .context("the emulator failed")
+        }
+        Command::Demo {
+            listen,
+            emulator_listen,
+            database_url,
+            session_secret,
+            rust_log,
+        } => {
+            init_tracing(&rust_log);
+            demo::run(
+                demo::DemoOptions {
+                    listen,
+                    emulator_listen,
+                    database_url,
+                    session_secret,
+                },
+                startup::shutdown_signal(),
+            )
+            .await
         }
         Command::CallbackCredentials { settings, org } => {
             let secret = settings.check_for_serve()?;

@@ -106,6 +106,27 @@ pub enum Command {
         #[arg(long = "log", env = "RUST_LOG", default_value = "info")]
         rust_log: String,
     },
+    /// Try everything without a Bandwidth account: starts the Bandwidth emulator and the server on
+    /// loopback, creates an organization and an owner token, stores credentials, provisions, buys
+    /// numbers in two area codes, and prints the GraphiQL URL, the token and operations to paste.
+    /// Ctrl-C stops both.
+    Demo {
+        /// Where the server listens (port 0 picks a free one).
+        #[arg(long, env = "LISTEN_ADDR", default_value = "127.0.0.1:3000")]
+        listen: SocketAddr,
+        /// Where the Bandwidth emulator listens (port 0 picks a free one).
+        #[arg(long, env = "EMULATOR_LISTEN", default_value = "127.0.0.1:3100")]
+        emulator_listen: SocketAddr,
+        /// The database; default: SQLite in a temporary folder, removed when the demo stops.
+        #[arg(long, env = "DATABASE_URL")]
+        database_url: Option<String>,
+        /// Key for callback passwords and secrets at rest; default: a random one for this run.
+        #[arg(long, env = "SESSION_SECRET", hide_env_values = true)]
+        session_secret: Option<Secret>,
+        /// Log filter (tracing's EnvFilter syntax); logs go to stderr.
+        #[arg(long = "log", env = "RUST_LOG", default_value = "warn")]
+        rust_log: String,
+    },
     /// Print the callback URL, user id and password Bandwidth must use for an organization.
     CallbackCredentials {
         #[command(flatten)]

@@ -6,6 +6,7 @@
 pub mod bandwidth;
 pub mod cli;
 pub mod config;
+pub mod demo;
 pub mod emulator;
 pub mod error;
 pub mod graphql;

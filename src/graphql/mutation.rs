@@ -1,14 +1,15 @@
 //! Root mutations.
 
-use async_graphql::{Context, ID, Object, Result};
+use async_graphql::{Context, ID, Json, Object, Result};
 
 use super::types::{
     BandwidthAccount, BandwidthCredentialsInput, JobRequest, Message, ProvisionBandwidthInput,
-    ProvisioningResult, SendMessageInput,
+    ProvisioningResult, SendMessageInput, ServiceManager, ServiceVendor,
 };
 use super::{IntoGql, caller, state};
+use crate::error::AppError;
 use crate::services::access::{self, Role};
-use crate::services::{credentials, messaging, numbers, provisioning};
+use crate::services::{credentials, managers, messaging, numbers, provisioning, vendor};
 
 /// Root mutation type.
 pub struct MutationRoot;
@@ -54,7 +55,12 @@ impl MutationRoot {
         organization_id: ID,
         area_code: String,
         limit: i32,
+        #[graphql(
+            desc = "Ignored: Spoke's Phone Numbers page sends it for Twilio messaging services, which Bandwidth does not have."
+        )]
+        add_to_organization_messaging_service: Option<bool>,
     ) -> Result<Option<JobRequest>> {
+        let _ = add_to_organization_messaging_service;
         let org_id = owner_of(ctx, &organization_id)?;
         Ok(Some(
             numbers::request_purchase(state(ctx), org_id, &area_code, limit)
@@ -110,6 +116,57 @@ impl MutationRoot {
                 .gql()?
                 .into(),
         ))
+    }
+
+    /// Spoke's Settings-page save of the Bandwidth form (owners). `config` is the form as a JSON
+    /// string (what Spoke's client sends) or an object; a password of `"<Encrypted>"` keeps the
+    /// stored one. Checks the credentials with Bandwidth (a rejection is an error and nothing is
+    /// saved), then provisions what is missing; a failed provisioning does not fail the mutation
+    /// but shows as `config.autoConfigError` with Bandwidth's reason.
+    async fn update_service_vendor_config(
+        &self,
+        ctx: &Context<'_>,
+        organization_id: String,
+        service_name: String,
+        config: Json<serde_json::Value>,
+    ) -> Result<Option<ServiceVendor>> {
+        let org_id = owner_of(ctx, &organization_id)?;
+        let state = state(ctx);
+        let config = vendor::update_config(state, org_id, &service_name, &config.0)
+            .await
+            .gql()?;
+        Ok(Some(ServiceVendor::new(state, org_id, config).await.gql()?))
+    }
+
+    /// Spoke's Settings-page change of a service manager's organization-level data (owners):
+    /// `updateData` takes `enabled`, `position` and the manager's options (numpicker-basic:
+    /// `matchAreaCode`, `matchState`). These managers have no campaign settings: a `campaignId`
+    /// is refused.
+    async fn update_service_manager(
+        &self,
+        ctx: &Context<'_>,
+        organization_id: String,
+        service_manager_name: String,
+        update_data: Json<serde_json::Value>,
+        campaign_id: Option<String>,
+        from_campaign_stats_page: Option<bool>,
+    ) -> Result<Option<ServiceManager>> {
+        let org_id = owner_of(ctx, &organization_id)?;
+        if let Some(campaign) = campaign_id.filter(|c| !c.is_empty()) {
+            return Err(AppError::InvalidInput(format!(
+                "{service_manager_name} has no campaign settings (campaign {campaign}); send updateData without campaignId"
+            )))
+            .gql();
+        }
+        let status = managers::update(state(ctx), org_id, &service_manager_name, &update_data.0)
+            .await
+            .gql()?;
+        let suffix = if from_campaign_stats_page == Some(true) {
+            "stats"
+        } else {
+            ""
+        };
+        Ok(Some(ServiceManager::from_status(status, org_id, suffix)))
     }
 }
 

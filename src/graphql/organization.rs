@@ -3,18 +3,29 @@
 use async_graphql::{Context, ID, Json, Object, Result};
 
 use super::types::{
-    BandwidthAccount, CallbackCredentials, JobRequest, Message, PhoneNumber, PhoneNumberCounts,
-    ServiceManager, ServiceVendor,
+    BandwidthAccount, CallbackCredentials, JobRequest, Message, OrgSettingsView, PhoneNumber,
+    PhoneNumberCounts, ServiceManager, ServiceVendor, TexterUiConfig,
 };
 use super::{IntoGql, caller, state};
 use crate::services::access::Role;
 use crate::services::{
-    credentials, jobs, managers, messaging, numbers, organizations, provisioning, webhook_auth,
+    credentials, jobs, managers, messaging, numbers, organizations, provisioning, vendor,
+    webhook_auth,
 };
 use crate::store::entities::organization;
 
 /// An organization (Spoke's shape, plus the Bandwidth account).
 pub struct Organization(pub organization::Model);
+
+impl Organization {
+    fn stored_settings(&self) -> organizations::OrgSettings {
+        organizations::OrgSettings::parse(&self.0.settings)
+    }
+
+    fn spoke(&self) -> organizations::SpokeSettings {
+        organizations::SpokeSettings::from_settings(&self.stored_settings())
+    }
+}
 
 #[Object]
 impl Organization {
@@ -35,25 +46,18 @@ impl Organization {
         Ok(account.map(Into::into))
     }
 
-    /// Spoke's service-vendor section (admins and owners).
+    /// Spoke's service-vendor section (admins and owners); `config` never holds the password.
     async fn service_vendor(&self, ctx: &Context<'_>) -> Result<Option<ServiceVendor>> {
         caller(ctx).gql()?.require(self.0.id, Role::Admin).gql()?;
         let state = state(ctx);
-        let account = credentials::find_account(state, self.0.id).await.gql()?;
-        let fully_configured = provisioning::is_fully_configured(state, self.0.id)
-            .await
-            .gql()?;
-        Ok(Some(ServiceVendor {
-            id: format!("org{}-bandwidth", self.0.id),
-            name: "bandwidth".into(),
-            supports_org_config: true,
-            config: account.as_ref().map(|a| Json(a.vendor_config())),
-            fully_configured,
-        }))
+        let config = vendor::config(state, self.0.id).await.gql()?;
+        Ok(Some(
+            ServiceVendor::new(state, self.0.id, config).await.gql()?,
+        ))
     }
 
-    /// Whether the organization can send: credentials, a messaging application, a valid
-    /// service-manager list and at least one active number.
+    /// Whether the organization can send: credentials, a messaging application, a number
+    /// picker among its service managers, and at least one active number.
     async fn fully_configured(&self, ctx: &Context<'_>) -> Result<bool> {
         provisioning::is_fully_configured(state(ctx), self.0.id)
             .await
@@ -113,27 +117,71 @@ impl Organization {
 
     /// Whether the Phone Numbers page is on (on unless the organization's settings turn it off).
     async fn phone_inventory_enabled(&self) -> bool {
-        organizations::phone_inventory_enabled(&organizations::OrgSettings::parse(&self.0.settings))
+        organizations::phone_inventory_enabled(&self.stored_settings())
     }
 
-    /// The service managers in the order they run (admins and owners).
+    /// The service managers in the order they run, then those the organization turned off
+    /// (admins and owners).
     async fn service_managers(&self, ctx: &Context<'_>) -> Result<Vec<ServiceManager>> {
         caller(ctx).gql()?.require(self.0.id, Role::Admin).gql()?;
         let statuses = managers::statuses(state(ctx), self.0.id).await.gql()?;
         Ok(statuses
             .into_iter()
-            .map(|s| ServiceManager {
-                id: format!("{}-org{}-", s.manager.name(), self.0.id),
-                name: s.manager.name().into(),
-                display_name: s.manager.display_name().into(),
-                supports_org_config: true,
-                supports_campaign_config: false,
-                data: Some(Json(
-                    serde_json::json!({ "position": s.position, "enabled": true }),
-                )),
-                fully_configured: Some(s.fully_configured),
-            })
+            .map(|s| ServiceManager::from_status(s, self.0.id, ""))
             .collect())
+    }
+
+    /// Whether Spoke's texting hours are enforced (default false).
+    async fn texting_hours_enforced(&self) -> bool {
+        self.spoke().texting_hours_enforced
+    }
+
+    /// Hour texting starts when enforced (default 9).
+    async fn texting_hours_start(&self) -> i32 {
+        self.spoke().texting_hours_start
+    }
+
+    /// Hour texting ends when enforced (default 21).
+    async fn texting_hours_end(&self) -> i32 {
+        self.spoke().texting_hours_end
+    }
+
+    /// The message sent when a contact opts out (Spoke's default unless set).
+    async fn opt_out_message(&self) -> String {
+        self.spoke().opt_out_message
+    }
+
+    /// The organization's theme for Spoke's UI, when set.
+    async fn theme(&self) -> Option<Json<serde_json::Value>> {
+        self.spoke().theme.map(Json)
+    }
+
+    /// Spoke's settings card: feature overrides and handlers (admins and owners).
+    async fn settings(&self, ctx: &Context<'_>) -> Result<Option<OrgSettingsView>> {
+        caller(ctx).gql()?.require(self.0.id, Role::Admin).gql()?;
+        Ok(Some((&self.spoke()).into()))
+    }
+
+    /// Spoke's texter UI configuration.
+    #[graphql(name = "texterUIConfig")]
+    async fn texter_ui_config(&self) -> TexterUiConfig {
+        let spoke = self.spoke();
+        TexterUiConfig {
+            options: spoke.texter_ui_options,
+            sidebox_choices: spoke.sidebox_choices,
+        }
+    }
+
+    /// Whether campaigns get their own numbers (Spoke's `EXPERIMENTAL_CAMPAIGN_PHONE_NUMBERS`
+    /// setting; off by default).
+    async fn campaign_phone_numbers_enabled(&self) -> bool {
+        organizations::campaign_phone_numbers_enabled(&self.stored_settings())
+    }
+
+    /// Always null: a Twilio messaging-service id, selected by Spoke's Phone Numbers page.
+    /// Bandwidth has no such thing (its messaging application is `bandwidth.applicationId`).
+    async fn twilio_message_service_sid(&self) -> Option<String> {
+        None
     }
 
     /// The conversation with a contact, oldest first, both directions (texters and up).

@@ -92,6 +92,24 @@ pub struct ServiceVendor {
     pub fully_configured: bool,
 }
 
+impl ServiceVendor {
+    /// Bandwidth's entry with the given (already password-free) config.
+    pub async fn new(
+        state: &crate::state::AppState,
+        organization_id: i32,
+        config: serde_json::Value,
+    ) -> crate::error::Result<Self> {
+        use crate::services::vendor;
+        Ok(Self {
+            id: vendor::id(organization_id),
+            name: vendor::NAME.into(),
+            supports_org_config: true,
+            config: Some(Json(config)),
+            fully_configured: provisioning::is_fully_configured(state, organization_id).await?,
+        })
+    }
+}
+
 /// Bandwidth credentials as entered by an owner.
 #[derive(Debug, Clone, InputObject)]
 pub struct BandwidthCredentialsInput {
@@ -415,7 +433,69 @@ pub struct ServiceManager {
     pub display_name: String,
     pub supports_org_config: bool,
     pub supports_campaign_config: bool,
-    /// `{ "position": n, "enabled": true }` and the manager's own settings.
+    /// `{ "enabled": bool, "position": n | null }` and the manager's own options
+    /// (numpicker-basic: `matchAreaCode`, `matchState`).
     pub data: Option<Json<serde_json::Value>>,
     pub fully_configured: Option<bool>,
+    /// Spoke's campaign-page flags; always null here (these managers have no campaign settings).
+    pub start_polling: Option<bool>,
+    #[graphql(name = "unArchiveable")]
+    pub un_archiveable: Option<bool>,
+}
+
+/// Spoke's `OrgSettings` (the Settings page's "Overriding default settings" card).
+#[derive(Debug, Clone, SimpleObject)]
+#[graphql(name = "OrgSettings")]
+pub struct OrgSettingsView {
+    /// The organization's `MESSAGE_HANDLERS` (none unless set).
+    pub message_handlers: Vec<String>,
+    /// The organization's `ACTION_HANDLERS` (none unless set).
+    pub action_handlers: Vec<String>,
+    /// The organization's settings as a JSON string.
+    #[graphql(name = "featuresJSON")]
+    pub features_json: String,
+    /// Feature keys this server reads that the organization has not set.
+    pub unset_features: Vec<String>,
+}
+
+/// Spoke's `TexterUIConfig`.
+#[derive(Debug, Clone, SimpleObject)]
+#[graphql(name = "TexterUIConfig")]
+pub struct TexterUiConfig {
+    /// The organization's `TEXTER_UI_SETTINGS` (a JSON string), when set.
+    pub options: Option<String>,
+    /// The organization's `TEXTER_SIDEBOXES` (none unless set).
+    pub sidebox_choices: Vec<String>,
+}
+
+impl From<&crate::services::organizations::SpokeSettings> for OrgSettingsView {
+    fn from(s: &crate::services::organizations::SpokeSettings) -> Self {
+        Self {
+            message_handlers: s.message_handlers.clone(),
+            action_handlers: s.action_handlers.clone(),
+            features_json: s.features_json.clone(),
+            unset_features: s.unset_features.clone(),
+        }
+    }
+}
+
+impl ServiceManager {
+    /// Spoke's shape of a manager's status; the id is `<name>-org<orgId>-<campaignId><"stats">`.
+    pub fn from_status(
+        status: crate::services::managers::ManagerStatus,
+        organization_id: i32,
+        id_suffix: &str,
+    ) -> Self {
+        Self {
+            id: format!("{}-org{organization_id}-{id_suffix}", status.manager.name()),
+            name: status.manager.name().into(),
+            display_name: status.manager.display_name().into(),
+            supports_org_config: true,
+            supports_campaign_config: false,
+            data: Some(Json(status.data())),
+            fully_configured: Some(status.fully_configured),
+            start_polling: None,
+            un_archiveable: None,
+        }
+    }
 }

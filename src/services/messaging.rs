@@ -54,6 +54,7 @@ pub async fn send_message(
     }
     let settings = organizations::settings(state, organization_id).await?;
     let manager_list = managers::for_org(&state.settings.service_managers, &settings)?;
+    let picker = managers::picker_options(&settings);
     let (client, account) = bandwidth_api::client_for_org(state, organization_id).await?;
     let application_id = account.application_id.clone().ok_or_else(|| {
         AppError::Conflict("this organization has no Bandwidth messaging application yet: run provisionBandwidth first".into())
@@ -74,7 +75,8 @@ pub async fn send_message(
     )
     .await?;
 
-    let Some(proposal) = choose_sender(state, organization_id, &manager_list, &contact).await?
+    let Some(proposal) =
+        choose_sender(state, organization_id, &manager_list, picker, &contact).await?
     else {
         let reason = "no active sending number: buy numbers (buyPhoneNumbers) or sync them (syncPhoneNumbers)";
         record(
@@ -176,6 +178,7 @@ async fn choose_sender(
     state: &AppState,
     org: i32,
     list: &[Manager],
+    picker: managers::PickerOptions,
     contact: &PhoneNumber,
 ) -> Result<Option<Proposal>> {
     let mut proposal: Option<Proposal> = None;
@@ -193,7 +196,7 @@ async fn choose_sender(
                     })
             }
             Manager::NumpickerBasic => {
-                pick_number(state, org, contact)
+                pick_number(state, org, picker, contact)
                     .await?
                     .map(|user_number| Proposal {
                         user_number,
@@ -210,17 +213,24 @@ async fn choose_sender(
     Ok(proposal)
 }
 
-/// numpicker-basic: the contact's area code, then its state, then any active number; the least
-/// recently used of those.
-async fn pick_number(state: &AppState, org: i32, contact: &PhoneNumber) -> Result<Option<String>> {
+/// numpicker-basic: the contact's area code, then its state, then any active number (the first two
+/// tiers unless the organization turned them off); the least recently used of those.
+async fn pick_number(
+    state: &AppState,
+    org: i32,
+    picker: managers::PickerOptions,
+    contact: &PhoneNumber,
+) -> Result<Option<String>> {
     let now = jobs::now_ms();
     let area_code = contact.area_code();
     let region = area_code
         .map(area_codes::region_of)
         .filter(|r| *r != area_codes::NO_REGION);
     let tiers = [
-        area_code.map(PickFrom::AreaCode),
-        region.map(PickFrom::State),
+        area_code
+            .filter(|_| picker.match_area_code)
+            .map(PickFrom::AreaCode),
+        region.filter(|_| picker.match_state).map(PickFrom::State),
         Some(PickFrom::Any),
     ];
     for tier in tiers.into_iter().flatten() {

@@ -17,4 +17,5 @@ pub mod organizations;
 pub mod phone;
 pub mod provisioning;
 pub mod secrets;
+pub mod vendor;
 pub mod webhook_auth;

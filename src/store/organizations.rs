@@ -1,6 +1,9 @@
 //! Queries on organizations.
 
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, Set};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+};
 
 use super::entities::organization;
 
@@ -22,4 +25,22 @@ pub async fn find(
     id: i32,
 ) -> Result<Option<organization::Model>, DbErr> {
     organization::Entity::find_by_id(id).one(db).await
+}
+
+/// Replaces the settings JSON only if it still reads `expected` (compare-and-swap); returns
+/// whether it did. Callers re-read and retry when it did not, so a concurrent write of another
+/// key is never lost (Spoke rewrites the whole features string without such a check).
+pub async fn update_settings_if(
+    db: &impl ConnectionTrait,
+    id: i32,
+    expected: &str,
+    new: &str,
+) -> Result<bool, DbErr> {
+    let result = organization::Entity::update_many()
+        .col_expr(organization::Column::Settings, Expr::value(new.to_owned()))
+        .filter(organization::Column::Id.eq(id))
+        .filter(organization::Column::Settings.eq(expected.to_owned()))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
 }

@@ -156,3 +156,188 @@ fn callback_credentials_prints_spokes_password_for_the_organization() {
         "{stdout}"
     );
 }
+
+/// What `demo` printed, read until its last line (bounded by `timeout`).
+fn read_demo_output(
+    stdout: std::process::ChildStdout,
+    timeout: Duration,
+) -> Result<String, String> {
+    use std::io::BufRead;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = std::time::Instant::now() + timeout;
+    let mut printed = String::new();
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(line) => {
+                printed.push_str(&line);
+                printed.push('\n');
+                if line.starts_with("Ctrl-C stops") {
+                    return Ok(printed);
+                }
+            }
+            Err(_) => return Err(printed),
+        }
+    }
+}
+
+/// The value of the line `Name: value`.
+fn printed_value<'a>(printed: &'a str, name: &str) -> &'a str {
+    printed
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{name}: ")))
+        .unwrap_or_else(|| panic!("no {name} line in {printed}"))
+        .trim()
+}
+
+/// The operations printed under `# ` headings, each ended by a blank line.
+fn printed_operations(printed: &str) -> Vec<String> {
+    let mut operations = Vec::new();
+    let mut current: Option<String> = None;
+    for line in printed.lines() {
+        if line.starts_with("# ") {
+            current = Some(String::new());
+        } else if let Some(op) = current.as_mut() {
+            if line.trim().is_empty() {
+                operations.push(current.take().unwrap());
+            } else {
+                op.push_str(line);
+                op.push('\n');
+            }
+        }
+    }
+    operations
+}
+
+fn wait_with_timeout(
+    child: &mut std::process::Child,
+    timeout: Duration,
+) -> Option<std::process::ExitStatus> {
+    let deadline = std::time::Instant::now() + timeout;
+    while std::time::Instant::now() < deadline {
+        if let Ok(Some(status)) = child.try_wait() {
+            return Some(status);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    None
+}
+
+#[tokio::test]
+async fn demo_serves_graphiql_its_printed_operations_work_and_ctrl_c_stops_it_cleanly() {
+    let mut child = binary()
+        .args([
+            "demo",
+            "--listen",
+            "127.0.0.1:0",
+            "--emulator-listen",
+            "127.0.0.1:0",
+        ])
+        .env_remove("EMULATOR_LISTEN")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the binary starts");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let printed = match tokio::task::spawn_blocking(move || {
+        read_demo_output(stdout, Duration::from_secs(60))
+    })
+    .await
+    .unwrap()
+    {
+        Ok(printed) => printed,
+        Err(partial) => {
+            child.kill().ok();
+            child.wait().ok();
+            panic!("demo did not finish starting; it printed: {partial}");
+        }
+    };
+
+    let graphiql = printed_value(&printed, "GraphiQL").to_owned();
+    let token = printed_value(&printed, "Token").to_owned();
+    let operations = printed_operations(&printed);
+    let client = reqwest::Client::new();
+    let outcome = async move {
+        let page = client
+            .get(&graphiql)
+            .send()
+            .await
+            .expect("GraphiQL answers");
+        assert_eq!(page.status(), 200);
+        let html = page.text().await.unwrap();
+        assert!(html.to_lowercase().contains("graphiql"), "{html}");
+
+        assert_eq!(operations.len(), 3, "{printed}");
+        let post = |query: String| {
+            let request = client
+                .post(&graphiql)
+                .bearer_auth(&token)
+                .json(&serde_json::json!({ "query": query }));
+            async move {
+                let answer: serde_json::Value = request.send().await.unwrap().json().await.unwrap();
+                assert!(answer["errors"].is_null(), "{answer}");
+                answer["data"].clone()
+            }
+        };
+        let sent = post(operations[0].clone()).await;
+        assert_eq!(sent["sendMessage"]["sendStatus"], "SENT", "{sent}");
+        assert!(
+            sent["sendMessage"]["userNumber"]
+                .as_str()
+                .unwrap()
+                .starts_with("+1919")
+        );
+        let thread = post(operations[1].clone()).await;
+        let messages = thread["organization"]["conversation"].as_array().unwrap();
+        assert_eq!(messages.len(), 1, "{thread}");
+        assert_eq!(messages[0]["id"], sent["sendMessage"]["id"]);
+        let listed = post(operations[2].clone()).await;
+        let area_codes: Vec<&str> = listed["organization"]["phoneNumberCounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["areaCode"].as_str().unwrap())
+            .collect();
+        assert!(
+            area_codes.contains(&"919") && area_codes.contains(&"415"),
+            "{listed}"
+        );
+        assert_eq!(
+            listed["organization"]["phoneNumbers"]
+                .as_array()
+                .unwrap()
+                .len(),
+            6
+        );
+    };
+    let result = tokio::spawn(outcome).await;
+
+    let interrupted = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(interrupted.success());
+    let status = tokio::task::spawn_blocking(move || {
+        let status = wait_with_timeout(&mut child, Duration::from_secs(20));
+        if status.is_none() {
+            child.kill().ok();
+            child.wait().ok();
+        }
+        status
+    })
+    .await
+    .unwrap();
+    if let Err(panic) = result {
+        std::panic::resume_unwind(panic.into_panic());
+    }
+    let status = status.expect("demo stops within 20 s of Ctrl-C");
+    assert!(status.success(), "demo exits 0 on Ctrl-C: {status}");
+}

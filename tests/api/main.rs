@@ -13,3 +13,4 @@ mod numbers;
 mod provisioning;
 mod schema;
 mod sending;
+mod spoke_pages;

@@ -196,7 +196,8 @@ pub async fn provision(
 }
 
 /// Whether the organization can send (SPEC §4): credentials stored, a messaging application, a
-/// valid non-empty service-manager list, and at least one active number.
+/// valid service-manager list with a number picker in it (without one, a contact who has no
+/// sticky number cannot be texted), and at least one active number.
 pub async fn is_fully_configured(state: &AppState, organization_id: i32) -> Result<bool> {
     let Some(account) = store::accounts::find(&state.db, organization_id).await? else {
         return Ok(false);
@@ -206,7 +207,7 @@ pub async fn is_fully_configured(state: &AppState, organization_id: i32) -> Resu
     }
     let settings = organizations::settings(state, organization_id).await?;
     match managers::for_org(&state.settings.service_managers, &settings) {
-        Ok(list) if !list.is_empty() => {}
+        Ok(list) if list.iter().any(|m| m.is_picker()) => {}
         _ => return Ok(false),
     }
     Ok(store::phone_numbers::has_active(&state.db, organization_id).await?)
