@@ -96,7 +96,7 @@ PY
     if [ "$db_kind" = postgres ]; then psql "$url" -Atc "$1"; else python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])" "$WORK/$(basename "${url#sqlite://}" | cut -d'?' -f1)" "$1"; fi
   }
   echo "== $db_kind: $(grep -c . "$WORK/ids.txt") seeded messages, org $org"
-  for kind in delivered received wrong-password; do
+  for kind in ${BENCH_KINDS:-delivered received wrong-password}; do
     local header="$auth"; [ "$kind" = wrong-password ] && header="$bad"
     local sql="SELECT COUNT(*) FROM bandwidth_callback_keys"
     [ "$kind" = received ] && sql="SELECT COUNT(*) FROM bandwidth_messages WHERE is_from_contact"
@@ -105,6 +105,7 @@ PY
     local before after cpu_before cpu_after
     before=$(count_rows "$sql")
     cpu_before=$(cpu_ticks "$server")
+    [ "$db_kind" = postgres ] && [ -n "${BENCH_KEEP:-}" ] && psql "$url" -qAtc "SELECT pg_stat_reset()" >/dev/null
     BENCH_RUN="m$RANDOM" wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency -s bench/callback.lua "http://127.0.0.1:$sport" >"$WORK/wrk.txt"
     cpu_after=$(cpu_ticks "$server")
     sleep 0.5
@@ -115,13 +116,16 @@ kind, path, before, after, conns = sys.argv[1], sys.argv[2], int(sys.argv[3]), i
 cpu0, cpu1 = [list(map(int, x.split(","))) for x in sys.argv[6:8]]
 text = open(path).read()
 def unit(v):
-    n, u = float(re.match(r"[\d.]+", v).group()), re.sub(r"[\d.]", "", v)
-    return n * {"us": 0.001, "ms": 1, "s": 1000}[u]
+    """A wrk duration (e.g. 812.00us, 1.20ms, 2.01s, 1.00m) in milliseconds."""
+    m = re.fullmatch(r"([\d.]+)(us|ms|s|m)", v.strip())
+    if not m:
+        sys.exit(f"cannot read {v!r} in wrk's output:\n{text}")
+    return float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[m.group(2)]
 rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
 total = int(re.search(r"(\d+) requests in", text).group(1))
 non2xx = int((re.search(r"Non-2xx or 3xx responses: (\d+)", text) or [0, 0])[1])
 errors = re.search(r"Socket errors: (.*)", text)
-p50 = unit(re.search(r"50%\s+(\S+)", text).group(1)); p99 = unit(re.search(r"99%\s+(\S+)", text).group(1))
+p50 = unit(re.search(r"^\s+50%\s+(\S+)", text, re.M).group(1)); p99 = unit(re.search(r"^\s+99%\s+(\S+)", text, re.M).group(1))
 acked = total - non2xx
 line = f"{kind:15s} {rps:10.0f} req/s   p50 {p50:6.2f} ms   p99 {p99:6.2f} ms   requests {total}   non-2xx {non2xx}"
 if errors: line += f"   socket errors: {errors.group(1)}"
@@ -137,11 +141,12 @@ if kind != "wrong-password":
 elif acked != 0:
     print("wrong-password requests were acknowledged!"); sys.exit(1)
 PY
+    [ "$db_kind" = postgres ] && [ -n "${BENCH_KEEP:-}" ] && psql "$url" -Atc "SELECT relname, indexrelname, idx_scan, idx_tup_read, idx_tup_fetch FROM pg_stat_user_indexes WHERE idx_scan > 0 ORDER BY idx_tup_read DESC LIMIT 6"
     curl -fs "http://127.0.0.1:$sport/metrics" | grep -E '^callback_batch_requests(_sum|_count)' | tr '\n' ' ' | sed 's/^/                /'; echo
   done
   echo "peak resident memory of the server: $(grep VmHWM /proc/$server/status | awk '{printf "%.1f MiB", $2/1024}')"
   kill "$server"; wait "$server" 2>/dev/null || true
-  if [ "$db_kind" = postgres ]; then psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS ${url##*/} WITH (FORCE)" >/dev/null || true; fi
+  if [ "$db_kind" = postgres ] && [ -z "${BENCH_KEEP:-}" ]; then psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS ${url##*/} WITH (FORCE)" >/dev/null || true; fi
 }
 
 case "${BENCH_DB:-both}" in

@@ -9,7 +9,9 @@ use std::time::Duration;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use spoke_bandwidth::services::{access, area_codes};
-use spoke_bandwidth::store::{self, callbacks::Pair, phone_numbers::NewNumber, phone_numbers::PickFrom};
+use spoke_bandwidth::store::{
+    self, callbacks::Pair, phone_numbers::NewNumber, phone_numbers::PickFrom,
+};
 
 const POOLS: [usize; 3] = [100, 10_000, 100_000];
 /// Numbers are spread over this many area codes (the first 100 of the NANP table).
@@ -28,14 +30,31 @@ async fn fixture(pool: usize) -> Fixture {
     let (url, dir) = match std::env::var("BENCH_DATABASE_URL") {
         Ok(admin) if admin.starts_with("postgres") => {
             let name = format!("sbw_picker_{pool}_{}", std::process::id());
-            let server = sea_orm::Database::connect(&admin).await.expect("PostgreSQL answers");
-            server.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}")).await.unwrap();
-            server.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
-            (format!("{}/{name}", admin.rsplit_once('/').unwrap().0), None)
+            let server = sea_orm::Database::connect(&admin)
+                .await
+                .expect("PostgreSQL answers");
+            server
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
+                .await
+                .unwrap();
+            server
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .unwrap();
+            (
+                format!("{}/{name}", admin.rsplit_once('/').unwrap().0),
+                None,
+            )
         }
         _ => {
             let dir = tempfile::tempdir().unwrap();
-            (format!("sqlite://{}?mode=rwc", dir.path().join("picker.db").display()), Some(dir))
+            (
+                format!(
+                    "sqlite://{}?mode=rwc",
+                    dir.path().join("picker.db").display()
+                ),
+                Some(dir),
+            )
         }
     };
     let db = store::connect(&url).await.unwrap();
@@ -58,15 +77,22 @@ async fn fixture(pool: usize) -> Fixture {
             }
         })
         .collect();
-    store::phone_numbers::upsert_active(&db, org, &numbers).await.unwrap();
+    store::phone_numbers::upsert_active(&db, org, &numbers)
+        .await
+        .unwrap();
     // As many contacts as numbers, each with a sticky sender.
     let contacts: Vec<Pair> = numbers
         .iter()
         .enumerate()
-        .map(|(i, n)| Pair { contact_number: format!("+1704{:07}", 2_000_000 + i), user_number: n.phone_number.clone() })
+        .map(|(i, n)| Pair {
+            contact_number: format!("+1704{:07}", 2_000_000 + i),
+            user_number: n.phone_number.clone(),
+        })
         .collect();
     for chunk in contacts.chunks(1_000) {
-        store::callbacks::upsert_sticky(&db, org, chunk).await.unwrap();
+        store::callbacks::upsert_sticky(&db, org, chunk)
+            .await
+            .unwrap();
     }
     let area_code = codes[0].to_owned();
     Fixture {
@@ -80,22 +106,37 @@ async fn fixture(pool: usize) -> Fixture {
 }
 
 fn picker(c: &mut Criterion) {
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let mut group = c.benchmark_group("picker");
-    group.measurement_time(Duration::from_secs(5)).sample_size(50);
+    group
+        .measurement_time(Duration::from_secs(5))
+        .sample_size(50);
     for pool in POOLS {
         let f = runtime.block_on(fixture(pool));
         let mut now = 1_i64;
         group.bench_with_input(BenchmarkId::new("area_code", pool), &pool, |b, _| {
             b.to_async(&runtime).iter(|| {
                 now += 1;
-                store::phone_numbers::take_least_recently_used(&f.db, f.org, PickFrom::AreaCode(&f.area_code), now)
+                store::phone_numbers::take_least_recently_used(
+                    &f.db,
+                    f.org,
+                    PickFrom::AreaCode(&f.area_code),
+                    now,
+                )
             })
         });
         group.bench_with_input(BenchmarkId::new("state", pool), &pool, |b, _| {
             b.to_async(&runtime).iter(|| {
                 now += 1;
-                store::phone_numbers::take_least_recently_used(&f.db, f.org, PickFrom::State(&f.state), now)
+                store::phone_numbers::take_least_recently_used(
+                    &f.db,
+                    f.org,
+                    PickFrom::State(&f.state),
+                    now,
+                )
             })
         });
         group.bench_with_input(BenchmarkId::new("any", pool), &pool, |b, _| {
@@ -105,7 +146,8 @@ fn picker(c: &mut Criterion) {
             })
         });
         group.bench_with_input(BenchmarkId::new("sticky_lookup", pool), &pool, |b, _| {
-            b.to_async(&runtime).iter(|| store::phone_numbers::find_active_sticky(&f.db, f.org, &f.contact))
+            b.to_async(&runtime)
+                .iter(|| store::phone_numbers::find_active_sticky(&f.db, f.org, &f.contact))
         });
     }
     group.finish();

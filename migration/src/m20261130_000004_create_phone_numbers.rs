@@ -37,10 +37,12 @@ impl MigrationTrait for Migration {
         manager
             .create_index(
                 Index::create()
-                    .name("bandwidth_phone_numbers_org_number")
+                    .name("bandwidth_phone_numbers_number_org")
                     .table(PhoneNumbers::Table)
-                    .col(PhoneNumbers::OrganizationId)
+                    // The number leads, so a lookup by number is never served by an index that
+                    // merely starts with the organization.
                     .col(PhoneNumbers::PhoneNumber)
+                    .col(PhoneNumbers::OrganizationId)
                     .unique()
                     .to_owned(),
             )

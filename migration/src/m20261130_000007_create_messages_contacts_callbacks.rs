@@ -44,13 +44,15 @@ impl MigrationTrait for Migration {
             )
             .await?;
         // Callbacks find a message by Bandwidth's id within the org; inbound ids deduplicate here.
+        // The id leads: it is what makes a lookup selective, so no plan prefers another index
+        // that merely starts with the organization.
         manager
             .create_index(
                 Index::create()
-                    .name("bandwidth_messages_org_service_id")
+                    .name("bandwidth_messages_service_id_org")
                     .table(Messages::Table)
-                    .col(Messages::OrganizationId)
                     .col(Messages::ServiceId)
+                    .col(Messages::OrganizationId)
                     .unique()
                     .to_owned(),
             )

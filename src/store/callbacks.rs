@@ -387,9 +387,14 @@ pub mod postgres {
         pub ours: Vec<bool>,
     }
 
+    // Lookups go through LATERAL subqueries on unique keys (no LIMIT, which tempts the planner to
+    // walk another index hoping for an early match) and `= ANY(ARRAY(...))`, so that every plan,
+    // generic or custom, reads the messages table by the right index whatever its size.
     const FOUND: &str = "found AS (
-          SELECT ev.*, m.id FROM ev LEFT JOIN bandwidth_messages m
-            ON m.organization_id = $1 AND m.service_id = ev.service_id AND NOT m.is_from_contact
+          SELECT ev.*, m.id FROM ev LEFT JOIN LATERAL (
+            SELECT id FROM bandwidth_messages
+            WHERE service_id = ev.service_id AND organization_id = $1 AND NOT is_from_contact
+          ) m ON true
         ), fresh AS (
           INSERT INTO bandwidth_callback_keys (organization_id, key, created_at)
           SELECT $1, key, now() FROM found WHERE id IS NOT NULL OR NOT ours
@@ -412,8 +417,8 @@ pub mod postgres {
             "WITH ev AS (SELECT * FROM unnest($2::text[], $3::text[], $4::bool[]) AS e(service_id, key, ours)), {FOUND},
              moved AS (
                UPDATE bandwidth_messages m SET send_status = 'DELIVERED', updated_at = now()
-               FROM found f JOIN fresh ON fresh.key = f.key
-               WHERE m.id = f.id AND m.send_status = ANY($6::text[])
+               WHERE m.id = ANY(ARRAY(SELECT f.id FROM found f JOIN fresh ON fresh.key = f.key))
+                 AND m.send_status = ANY($6::text[])
                RETURNING m.contact_number, m.user_number
              ), sticky AS (
                INSERT INTO bandwidth_contacts (organization_id, contact_number, user_number, opted_out, updated_at)
@@ -455,7 +460,7 @@ pub mod postgres {
                UPDATE bandwidth_messages m SET send_status = 'ERROR', error_code = NULLIF(f.code, 0),
                  error_description = f.description, updated_at = now()
                FROM found f JOIN fresh ON fresh.key = f.key
-               WHERE m.id = f.id AND m.send_status = ANY($7::text[])
+               WHERE m.id = f.id AND m.id = ANY(ARRAY(SELECT id FROM found)) AND m.send_status = ANY($7::text[])
                RETURNING m.contact_number, m.error_code
              ), contact_errors AS (
                INSERT INTO bandwidth_contacts (organization_id, contact_number, opted_out, last_error_code, updated_at)
@@ -510,8 +515,10 @@ pub mod postgres {
              ), sticky AS (
                INSERT INTO bandwidth_contacts (organization_id, contact_number, user_number, opted_out, updated_at)
                SELECT DISTINCT ON (i.contact_number) $1, i.contact_number, i.user_number, false, now()
-               FROM inserted i JOIN bandwidth_phone_numbers p
-                 ON p.organization_id = $1 AND p.phone_number = i.user_number AND p.status = 'active'
+               FROM inserted i JOIN LATERAL (
+                 SELECT 1 FROM bandwidth_phone_numbers p
+                 WHERE p.phone_number = i.user_number AND p.organization_id = $1 AND p.status = 'active'
+               ) ours ON true
                WHERE $9 ORDER BY i.contact_number
                ON CONFLICT (organization_id, contact_number)
                DO UPDATE SET user_number = excluded.user_number, updated_at = excluded.updated_at
