@@ -288,8 +288,9 @@ impl CallbackWriter {
     }
 }
 
-/// Concurrent batches on PostgreSQL: enough to overlap one batch's commit with the next.
-pub const POSTGRES_SLOTS: usize = 2;
+/// Concurrent batches on PostgreSQL. One measured best on the 2-core bench machine (bigger
+/// batches, fewer commits; see BENCHMARKS.md); raise it when the database has cores to spare.
+pub const POSTGRES_SLOTS: usize = 1;
 
 async fn collect(
     mut receiver: mpsc::Receiver<Submission>,
