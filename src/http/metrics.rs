@@ -1,7 +1,7 @@
 //! Prometheus metrics: request counts and latency per route, rendered at `GET /metrics`.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::BuildHasher;
 use std::sync::{OnceLock, RwLock};
 use std::time::Instant;
 
@@ -32,9 +32,7 @@ fn handles(method: &str, route: &str, status: u16) -> Handles {
         RwLock<HashMap<u64, Handles>>,
     )> = OnceLock::new();
     let (hasher, cache) = CACHE.get_or_init(Default::default);
-    let mut h = hasher.build_hasher();
-    (method, route, status).hash(&mut h);
-    let key = h.finish();
+    let key = hasher.hash_one((method, route, status));
     if let Some(found) = cache.read().expect("not poisoned").get(&key) {
         return found.clone();
     }
