@@ -3,7 +3,7 @@
 use crate::bandwidth::{self, BandwidthClient, Credentials, Endpoints};
 use crate::config::Secret;
 use crate::error::{AppError, Result};
-use crate::services::secrets::Sealed;
+use crate::services::credentials;
 use crate::state::AppState;
 use crate::store;
 use crate::store::entities::bandwidth_account;
@@ -32,14 +32,9 @@ pub async fn client_for_org(
     let account = store::accounts::find(&state.db, organization_id).await?.ok_or_else(|| {
         AppError::InvalidInput("this organization has no Bandwidth credentials yet: save them with updateBandwidthCredentials".into())
     })?;
-    let sealed = Sealed {
-        ciphertext: account.password_ciphertext.clone(),
-        nonce: account.password_nonce.clone(),
-        key_id: account.password_key_id.clone(),
-    };
     let password = state
         .secrets
-        .open(&sealed)
+        .open(&credentials::stored_password(&account))
         .map_err(|e| AppError::InvalidInput(e.to_string()))?;
     Ok((
         client(state, &account.account_id, &account.user_name, &password)?,

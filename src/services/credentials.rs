@@ -133,11 +133,7 @@ pub async fn update_credentials(
 
     let sealed = match (new_password, &existing) {
         (Some(password), _) => state.secrets.seal(password),
-        (None, Some(old)) => Sealed {
-            ciphertext: old.password_ciphertext.clone(),
-            nonce: old.password_nonce.clone(),
-            key_id: old.password_key_id.clone(),
-        },
+        (None, Some(old)) => stored_password(old),
         (None, None) => {
             return Err(AppError::InvalidInput(
                 "password is required the first time credentials are saved".into(),
@@ -193,6 +189,15 @@ pub async fn update_credentials(
     };
     store::accounts::upsert(&state.db, model.clone()).await?;
     Ok(Account::from_model(model, state.settings.base_url()))
+}
+
+/// The account's password as it is stored (sealed).
+pub fn stored_password(account: &bandwidth_account::Model) -> Sealed {
+    Sealed {
+        ciphertext: account.password_ciphertext.clone(),
+        nonce: account.password_nonce.clone(),
+        key_id: account.password_key_id.clone(),
+    }
 }
 
 /// The one place credentials are checked with Bandwidth: a cheap authenticated Dashboard call.

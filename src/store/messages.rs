@@ -97,18 +97,6 @@ pub async fn update_send(
     model.update(db).await
 }
 
-/// A message by id within the organization.
-pub async fn find(
-    db: &impl ConnectionTrait,
-    organization_id: i32,
-    id: i64,
-) -> Result<Option<message::Model>, DbErr> {
-    message::Entity::find_by_id(id)
-        .filter(message::Column::OrganizationId.eq(organization_id))
-        .one(db)
-        .await
-}
-
 /// The conversation with a contact, oldest first, both directions.
 pub async fn conversation(
     db: &impl ConnectionTrait,
