@@ -343,23 +343,61 @@ async fn malformed_oversized_and_unknown_bodies_get_400_413_and_200() {
 }
 
 #[tokio::test]
-async fn a_database_failure_during_a_callback_gives_503_not_2xx() {
+async fn a_database_failure_during_a_callback_gives_503_and_applies_nothing() {
     let app = spawn_app().await;
     let org = app.create_org("Org").await;
+    let id = seed_sent(&app, org, "bw-broken-1").await;
+    // The status change would succeed; the sticky mapping written with it cannot.
+    let rename = |from: &str, to: &str| format!("ALTER TABLE {from} RENAME TO {to}");
     app.db
-        .execute_unprepared("DROP TABLE bandwidth_callback_keys")
+        .execute_unprepared(&rename("bandwidth_contacts", "bandwidth_contacts_away"))
         .await
         .unwrap();
 
-    let response = post(
+    let status = post_events(
         &app,
         org,
-        Some(basic(org, &app.address)),
-        json!([received_event("in-broken", "hi")]).to_string(),
+        json!([status_event("message-delivered", org, "bw-broken-1")]),
     )
     .await;
-    assert_eq!(response.status(), 503);
-    assert_eq!(inbound_count(&app, org).await, 0, "nothing half-applied");
+    app.db
+        .execute_unprepared(&rename("bandwidth_contacts_away", "bandwidth_contacts"))
+        .await
+        .unwrap();
+    assert_eq!(status, 503);
+    assert_eq!(
+        message_row(&app, id).await.send_status,
+        "SENT",
+        "nothing half-applied"
+    );
+}
+
+#[tokio::test]
+async fn a_delivery_report_delivered_again_does_not_rewrite_the_sticky_number() {
+    let app = spawn_app().await;
+    let org = app.create_org("Org").await;
+    seed_sent(&app, org, "bw-again-1").await;
+    let event = json!([status_event("message-delivered", org, "bw-again-1")]);
+    assert_eq!(post_events(&app, org, event.clone()).await, 200);
+    // Since then the contact was moved to another number (say ours was released).
+    store::callbacks::upsert_sticky(
+        &app.db,
+        org,
+        &[store::callbacks::Pair {
+            contact_number: CONTACT.into(),
+            user_number: "+19195550199".into(),
+        }],
+    )
+    .await
+    .unwrap();
+
+    assert_eq!(post_events(&app, org, event).await, 200);
+    let mapping = contact::Entity::find_by_id((org, CONTACT.to_owned()))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(mapping.user_number.as_deref(), Some("+19195550199"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

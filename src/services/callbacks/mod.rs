@@ -2,8 +2,11 @@
 //! coalesced: the events of concurrent requests are applied together in one transaction with
 //! set-based statements, and each request is answered only after its batch commits.
 //!
-//! Exactly-once comes from `bandwidth_callback_keys` (one key per event, inserted in the same
-//! transaction as the effects) and from the unique Bandwidth id of inbound messages.
+//! Exactly-once comes from the state each effect changes, checked in the statement that changes
+//! it: an inbound message is stored only if its Bandwidth id is new for the organization, and a
+//! status applies only to a message whose status is still open (it only moves forward), so a
+//! duplicate event changes nothing. Sticky mappings and contact errors follow only the changes
+//! made.
 
 use std::time::Duration;
 
@@ -65,6 +68,8 @@ impl Effect {
         }
     }
 
+    /// The event's identity (`<type>:<message id>:<to>`): the same event delivered twice in one
+    /// batch is applied once, and a deferred event is found by it.
     fn key(&self) -> &str {
         match self {
             Effect::Received { key, .. }

@@ -167,7 +167,7 @@ impl Writer {
 
     /// Applies the effects of several requests (possibly of several organizations) atomically.
     /// Returns the events deferred: status events for a message of this organization (by its tag)
-    /// that is not stored yet, because its send is still being recorded; their keys are not kept,
+    /// that is not stored yet, because its send is still being recorded; they changed nothing,
     /// so Bandwidth's next delivery applies them.
     async fn apply(&self, requests: &[(i32, &[Effect])]) -> Result<HashSet<(i32, String)>, DbErr> {
         let mut per_org: HashMap<i32, Vec<&Effect>> = HashMap::new();
@@ -226,7 +226,7 @@ impl Writer {
 }
 
 /// A request with a deferred event is answered 503 so Bandwidth delivers it again; its other
-/// events are committed and will be recognised as duplicates.
+/// events are committed and change nothing the second time.
 fn answer_for(submission: &Submission, deferred: &HashSet<(i32, String)>) -> Result<(), NotStored> {
     let org = submission.organization_id;
     if submission
@@ -349,26 +349,20 @@ fn inbound_row(message: &InboundMessage) -> Inbound {
     }
 }
 
-/// The portable path (SQLite): several statements in the caller's transaction. Records the keys,
-/// applies the new events, and forgets the keys of deferred ones.
+/// The portable path (SQLite): several statements in the caller's transaction. Each effect is
+/// guarded by the state it changes (an open status, a new Bandwidth id), so a duplicate changes
+/// nothing; returns the keys of deferred events.
 async fn apply_org(
     db: &impl sea_orm::ConnectionTrait,
     org: i32,
     sticky: bool,
     effects: &[&Effect],
 ) -> Result<Vec<String>, DbErr> {
-    let keys: Vec<(i32, String)> = effects.iter().map(|e| (org, e.key().to_owned())).collect();
-    let new = store::callbacks::insert_new_keys(db, &keys).await?;
-    let effects: Vec<&Effect> = effects
-        .iter()
-        .copied()
-        .filter(|e| new.contains(&(org, e.key().to_owned())))
-        .collect();
     let mut delivered = Vec::new();
     let mut inbound = Vec::new();
     let mut sticky_pairs: Vec<Pair> = Vec::new();
     let mut missing: Vec<&Effect> = Vec::new();
-    for effect in &effects {
+    for effect in effects {
         match effect {
             Effect::Delivered { service_id, .. } => delivered.push(service_id.clone()),
             Effect::Received { message, .. } => inbound.push(inbound_row(message)),
@@ -411,27 +405,16 @@ async fn apply_org(
         sticky_pairs.extend(changed.iter().map(|c| c.pair()));
     }
     if !inbound.is_empty() {
-        store::callbacks::insert_inbound(db, org, &inbound).await?;
+        let stored = store::callbacks::insert_inbound(db, org, &inbound).await?;
         // A contact who texts one of our active numbers keeps hearing from it.
-        let numbers: Vec<String> = inbound.iter().map(|m| m.user_number.clone()).collect();
+        let numbers: Vec<String> = stored.iter().map(|p| p.user_number.clone()).collect();
         let ours = store::callbacks::active_numbers_among(db, org, &numbers).await?;
-        sticky_pairs.extend(
-            inbound
-                .iter()
-                .filter(|m| ours.contains(&m.user_number))
-                .map(|m| Pair {
-                    contact_number: m.contact_number.clone(),
-                    user_number: m.user_number.clone(),
-                }),
-        );
+        sticky_pairs.extend(stored.into_iter().filter(|p| ours.contains(&p.user_number)));
     }
     if sticky && !sticky_pairs.is_empty() {
         store::callbacks::upsert_sticky(db, org, &sticky_pairs).await?;
     }
-    let deferred = deferred_among(db, org, &missing).await?;
-    let forget: Vec<(i32, String)> = deferred.iter().map(|k| (org, k.clone())).collect();
-    store::callbacks::delete_keys(db, &forget).await?;
-    Ok(deferred)
+    deferred_among(db, org, &missing).await
 }
 
 /// Of the status events that changed nothing, those for a message this organization sent (by its

@@ -1,57 +1,14 @@
-//! Set-based statements of the callback path: processed keys, status changes, inbound messages
-//! and sticky mappings, each applied for many events at once inside the caller's transaction.
+//! Set-based statements of the callback path: status changes, inbound messages and sticky
+//! mappings, each applied for many events at once inside the caller's transaction.
 
 use std::collections::HashSet;
 
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Statement};
 
-use super::entities::{callback_key, contact, message, phone_number};
+use super::entities::{contact, message, phone_number};
 
 const CHUNK: usize = 200;
-
-/// Records event keys; returns those that were new (the others were applied before).
-pub async fn insert_new_keys(
-    db: &impl ConnectionTrait,
-    keys: &[(i32, String)],
-) -> Result<HashSet<(i32, String)>, DbErr> {
-    #[derive(FromQueryResult)]
-    struct Inserted {
-        organization_id: i32,
-        key: String,
-    }
-    let now = chrono::Utc::now();
-    let mut new = HashSet::with_capacity(keys.len());
-    for chunk in keys.chunks(CHUNK) {
-        let mut insert = Query::insert();
-        insert.into_table(callback_key::Entity).columns([
-            callback_key::Column::OrganizationId,
-            callback_key::Column::Key,
-            callback_key::Column::CreatedAt,
-        ]);
-        for (org, key) in chunk {
-            insert.values_panic([(*org).into(), key.clone().into(), now.into()]);
-        }
-        insert
-            .on_conflict(
-                OnConflict::columns([
-                    callback_key::Column::OrganizationId,
-                    callback_key::Column::Key,
-                ])
-                .do_nothing()
-                .to_owned(),
-            )
-            .returning(Query::returning().columns([
-                callback_key::Column::OrganizationId,
-                callback_key::Column::Key,
-            ]));
-        let statement = db.get_database_backend().build(&insert);
-        for row in Inserted::find_by_statement(statement).all(db).await? {
-            new.insert((row.organization_id, row.key));
-        }
-    }
-    Ok(new)
-}
 
 /// A contact and the number of ours it is talking to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, FromQueryResult)]
@@ -140,19 +97,6 @@ pub async fn existing_outbound(
     Ok(found)
 }
 
-/// Forgets event keys (of events that must be delivered again).
-pub async fn delete_keys(db: &impl ConnectionTrait, keys: &[(i32, String)]) -> Result<(), DbErr> {
-    for (org, key) in keys {
-        let delete = Query::delete()
-            .from_table(callback_key::Entity)
-            .and_where(Expr::col(callback_key::Column::OrganizationId).eq(*org))
-            .and_where(Expr::col(callback_key::Column::Key).eq(key.as_str()))
-            .to_owned();
-        db.execute(&delete).await?;
-    }
-    Ok(())
-}
-
 /// Marks one outbound message failed with Bandwidth's code and its description (when its status
 /// is one of `from_statuses`); returns its conversation.
 pub async fn fail_message(
@@ -195,14 +139,16 @@ pub struct Inbound {
 }
 
 /// Stores inbound messages (a Bandwidth id already stored for the org is skipped), each attached
-/// to the last outbound message to that contact from the number it texted.
+/// to the last outbound message to that contact from the number it texted; returns the
+/// conversations of those stored.
 pub async fn insert_inbound(
     db: &impl ConnectionTrait,
     organization_id: i32,
     rows: &[Inbound],
-) -> Result<(), DbErr> {
+) -> Result<Vec<Pair>, DbErr> {
     use message::Column as C;
     let now = chrono::Utc::now();
+    let mut stored = Vec::with_capacity(rows.len());
     for chunk in rows.chunks(CHUNK / 2) {
         let mut insert = Query::insert();
         insert.into_table(message::Entity).columns([
@@ -241,14 +187,17 @@ pub async fn insert_inbound(
                 now.into(),
             ]);
         }
-        insert.on_conflict(
-            OnConflict::columns([C::OrganizationId, C::ServiceId])
-                .do_nothing()
-                .to_owned(),
-        );
-        db.execute(&insert).await?;
+        insert
+            .on_conflict(
+                OnConflict::columns([C::OrganizationId, C::ServiceId])
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .returning(Query::returning().columns([C::ContactNumber, C::UserNumber]));
+        let statement = db.get_database_backend().build(&insert);
+        stored.extend(Pair::find_by_statement(statement).all(db).await?);
     }
-    Ok(())
+    Ok(stored)
 }
 
 fn last_outbound(organization_id: i32, contact_number: &str, user_number: &str) -> SelectStatement {

@@ -19,17 +19,13 @@ const FOUND: &str = "found AS (
         SELECT id FROM bandwidth_messages
         WHERE service_id = ev.service_id AND organization_id = $1 AND NOT is_from_contact
       ) m ON true
-    ), fresh AS (
-      INSERT INTO bandwidth_callback_keys (organization_id, key, created_at)
-      SELECT $1, key, now() FROM found WHERE id IS NOT NULL OR NOT ours
-      ON CONFLICT DO NOTHING RETURNING key
     )";
 
 const DEFERRED: &str = "SELECT key FROM found WHERE id IS NULL AND ours";
 
 /// `message-delivered`: moves open messages to DELIVERED and, with `sticky`, writes the
-/// contact's sticky number. Returns the keys deferred (our message, not stored yet); their
-/// keys are not kept.
+/// contact's sticky number. Returns the keys of the events deferred (our message, not stored
+/// yet).
 pub async fn delivered(
     db: &impl ConnectionTrait,
     org: i32,
@@ -41,7 +37,7 @@ pub async fn delivered(
         "WITH ev AS (SELECT * FROM unnest($2::text[], $3::text[], $4::bool[]) AS e(service_id, key, ours)), {FOUND},
          moved AS (
            UPDATE bandwidth_messages m SET send_status = 'DELIVERED', updated_at = now()
-           WHERE m.id = ANY(ARRAY(SELECT f.id FROM found f JOIN fresh ON fresh.key = f.key))
+           WHERE m.id = ANY(ARRAY(SELECT id FROM found WHERE id IS NOT NULL))
              AND m.send_status = ANY($6::text[])
            RETURNING m.contact_number, m.user_number
          ), sticky AS (
@@ -68,7 +64,7 @@ pub async fn delivered(
 }
 
 /// `message-failed`: moves open messages to ERROR with the code (0 = none) and description,
-/// and remembers the contact's last error. Returns the keys deferred.
+/// and remembers the contact's last error. Returns the keys of the events deferred.
 pub async fn failed(
     db: &impl ConnectionTrait,
     org: i32,
@@ -83,8 +79,8 @@ pub async fn failed(
          failed AS (
            UPDATE bandwidth_messages m SET send_status = 'ERROR', error_code = NULLIF(f.code, 0),
              error_description = f.description, updated_at = now()
-           FROM found f JOIN fresh ON fresh.key = f.key
-           WHERE m.id = f.id AND m.id = ANY(ARRAY(SELECT id FROM found)) AND m.send_status = ANY($7::text[])
+           FROM found f
+           WHERE m.id = f.id AND m.id = ANY(ARRAY(SELECT id FROM found WHERE id IS NOT NULL)) AND m.send_status = ANY($7::text[])
            RETURNING m.contact_number, m.error_code
          ), contact_errors AS (
            INSERT INTO bandwidth_contacts (organization_id, contact_number, opted_out, last_error_code, updated_at)
@@ -122,10 +118,7 @@ pub async fn received(
 ) -> Result<(), DbErr> {
     let sql = "WITH ev AS (SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int4[])
                           AS e(key, service_id, contact_number, user_number, body, media, segments)),
-         fresh AS (
-           INSERT INTO bandwidth_callback_keys (organization_id, key, created_at)
-           SELECT $1, key, now() FROM ev ON CONFLICT DO NOTHING RETURNING key
-         ), inserted AS (
+         inserted AS (
            INSERT INTO bandwidth_messages (organization_id, contact_number, user_number, is_from_contact, text, media,
              send_status, service_id, segment_count, in_reply_to, created_at, updated_at)
            SELECT $1, ev.contact_number, ev.user_number, true, ev.body, ev.media, 'DELIVERED', ev.service_id,
@@ -133,7 +126,7 @@ pub async fn received(
              (SELECT m.id FROM bandwidth_messages m WHERE m.organization_id = $1 AND m.contact_number = ev.contact_number
                 AND m.user_number = ev.user_number AND NOT m.is_from_contact ORDER BY m.id DESC LIMIT 1),
              now(), now()
-           FROM ev JOIN fresh ON fresh.key = ev.key
+           FROM ev
            ON CONFLICT (organization_id, service_id) DO NOTHING
            RETURNING contact_number, user_number
          ), sticky AS (

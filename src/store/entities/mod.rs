@@ -2,7 +2,6 @@
 
 pub mod api_token;
 pub mod bandwidth_account;
-pub mod callback_key;
 pub mod contact;
 pub mod job;
 pub mod membership;
