@@ -35,8 +35,9 @@ request = function()
   else
     -- delivered, and wrong-password (same body, rejected before it is read)
     local id = ids[(counter % math.max(#ids, 1)) + 1] or "none"
-    -- One event per recipient: a distinct `to` makes each request a distinct event, so every
-    -- request does the full work (a retried duplicate would be cheaper).
+    -- The seeded messages in turn: the first report for each moves it to DELIVERED and writes
+    -- its contact's sticky number; later ones find it delivered already, as repeated reports
+    -- (Bandwidth retries, one per recipient of a group message) do. Each has its own `to`.
     body = string.format(
       '[{"type":"message-delivered","time":"2026-11-30T10:00:00.123Z","description":"Message delivered to carrier.",' ..
       '"to":"+1%s%06d","message":{"id":"%s","owner":"%s","applicationId":"bench","time":"2026-11-30T10:00:00Z",' ..

@@ -52,6 +52,11 @@ pub const SUPPORTED_SERVICES: &[&str] = &["bandwidth"];
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Threads that run the server's tasks. 1 (the default) runs everything on one thread, which
+    /// measured fastest on 2 cores with the database on the same machine (BENCHMARKS.md); raise
+    /// it when the server has cores of its own.
+    #[arg(long, env = "WORKER_THREADS", global = true, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub worker_threads: u16,
 }
 
 /// The commands of SPEC §1.1.

@@ -373,6 +373,50 @@ async fn a_database_failure_during_a_callback_gives_503_and_applies_nothing() {
 }
 
 #[tokio::test]
+async fn after_postgresql_drops_the_writers_connection_one_callback_gets_503_and_its_retry_is_stored()
+ {
+    let app = spawn_app().await;
+    if app.db.get_database_backend() != sea_orm::DatabaseBackend::Postgres {
+        return; // SQLite has no server to drop a connection
+    }
+    let org = app.create_org("Org").await;
+    let event = |id: &str| json!([received_event(id, "hi")]);
+    assert_eq!(post_events(&app, org, event("in-before")).await, 200);
+    app.db
+        .execute_unprepared(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        )
+        .await
+        .unwrap();
+
+    assert_eq!(
+        post_events(&app, org, event("in-after")).await,
+        503,
+        "not acknowledged on a dead connection"
+    );
+    assert_eq!(
+        post_events(&app, org, event("in-after")).await,
+        200,
+        "Bandwidth's retry finds a new connection"
+    );
+    // This test's own pooled connections were dropped too: the first use of each fails.
+    let mut count = None;
+    for _ in 0..20 {
+        let counted = message::Entity::find()
+            .filter(message::Column::OrganizationId.eq(org))
+            .filter(message::Column::IsFromContact.eq(true))
+            .count(&app.db)
+            .await;
+        if let Ok(n) = counted {
+            count = Some(n);
+            break;
+        }
+    }
+    assert_eq!(count, Some(2));
+}
+
+#[tokio::test]
 async fn a_delivery_report_delivered_again_does_not_rewrite_the_sticky_number() {
     let app = spawn_app().await;
     let org = app.create_org("Org").await;

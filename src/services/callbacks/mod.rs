@@ -59,15 +59,6 @@ pub struct InboundMessage {
 }
 
 impl Effect {
-    /// Orders kinds of effects (each kind is one statement on PostgreSQL).
-    fn kind_rank(&self) -> u8 {
-        match self {
-            Effect::Received { .. } => 0,
-            Effect::Delivered { .. } => 1,
-            Effect::Failed { .. } => 2,
-        }
-    }
-
     /// The event's identity (`<type>:<message id>:<to>`): the same event delivered twice in one
     /// batch is applied once, and a deferred event is found by it.
     fn key(&self) -> &str {

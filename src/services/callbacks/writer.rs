@@ -6,13 +6,15 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use sea_orm::{DatabaseBackend, DatabaseConnection, DbErr, TransactionTrait};
+use sea_orm::sqlx::{self, Connection as _, PgConnection};
+use sea_orm::{DatabaseBackend, DatabaseConnection, DbErr, RuntimeErr, TransactionTrait};
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
 use super::{Effect, InboundMessage, MAX_BATCH, MAX_WAIT, NotStored, OPEN_STATUSES};
 use crate::services::managers::{self, Manager};
 use crate::services::organizations::OrgSettings;
 use crate::store;
+use crate::store::callbacks::postgres::HeldConnections;
 use crate::store::callbacks::{Inbound, Pair};
 
 struct Submission {
@@ -36,6 +38,8 @@ impl std::fmt::Debug for CallbackWriter {
 /// What the batch writer needs to apply effects.
 struct Writer {
     db: DatabaseConnection,
+    /// On PostgreSQL, the connections batches are applied on.
+    postgres: Option<HeldConnections>,
     /// `SERVICE_MANAGERS`, for organizations without their own list.
     default_managers: String,
     /// Whether sticky-sender is on, per organization, read at most every [`STICKY_TTL`].
@@ -54,12 +58,15 @@ impl CallbackWriter {
     /// PostgreSQL [`POSTGRES_SLOTS`].
     pub fn start(db: DatabaseConnection, default_managers: String) -> Self {
         let (queue, receiver) = mpsc::channel(MAX_BATCH * 16);
-        let slots = match db.get_database_backend() {
-            DatabaseBackend::Postgres => POSTGRES_SLOTS,
-            _ => 1,
+        let (slots, postgres) = match db.get_database_backend() {
+            DatabaseBackend::Postgres => {
+                (POSTGRES_SLOTS, Some(HeldConnections::to_database_of(&db)))
+            }
+            _ => (1, None),
         };
         let writer = Arc::new(Writer {
             db,
+            postgres,
             default_managers,
             sticky: Mutex::default(),
         });
@@ -183,9 +190,14 @@ impl Writer {
         for (org, effects) in per_org {
             plan.push((org, self.sticky_sender_on(org).await?, effects));
         }
-        let deferred = match self.db.get_database_backend() {
-            DatabaseBackend::Postgres => apply_postgres(&self.db, plan).await?,
-            _ => {
+        let deferred = match &self.postgres {
+            Some(connections) => {
+                let mut conn = connections.take().await?;
+                let deferred = apply_postgres(&mut conn, plan).await?;
+                connections.give_back(conn);
+                deferred
+            }
+            None => {
                 let txn = self.db.begin().await?;
                 let mut deferred = Vec::new();
                 for (org, sticky, effects) in plan {
@@ -240,102 +252,132 @@ fn answer_for(submission: &Submission, deferred: &HashSet<(i32, String)>) -> Res
     }
 }
 
-/// PostgreSQL: one statement per organization and kind of event (see `store::callbacks::postgres`);
-/// a batch of one statement needs no explicit transaction, several share one.
+/// PostgreSQL: per organization, one lookup of the status events' messages, then one statement
+/// per kind of change still to make (see `store::callbacks::postgres`). Lookups need no
+/// transaction (every change re-checks the status it moves from); a batch with one change needs
+/// none either, several share one. A batch of duplicates only reads.
 async fn apply_postgres(
-    db: &DatabaseConnection,
+    conn: &mut PgConnection,
     plan: Vec<(i32, bool, Vec<&Effect>)>,
 ) -> Result<Vec<(i32, String)>, DbErr> {
-    let kinds = |effects: &[&Effect]| {
-        let mut kinds: Vec<u8> = effects.iter().map(|e| e.kind_rank()).collect();
-        kinds.sort_unstable();
-        kinds.dedup();
-        kinds.len()
-    };
-    let statements: usize = plan.iter().map(|(_, _, effects)| kinds(effects)).sum();
-    if statements <= 1 {
-        let mut deferred = Vec::new();
-        for (org, sticky, effects) in plan {
-            deferred.extend(
-                apply_org_postgres(db, org, sticky, &effects)
-                    .await?
-                    .into_iter()
-                    .map(|k| (org, k)),
-            );
-        }
-        return Ok(deferred);
-    }
-    let txn = db.begin().await?;
     let mut deferred = Vec::new();
+    let mut changes = Vec::new();
     for (org, sticky, effects) in plan {
-        deferred.extend(
-            apply_org_postgres(&txn, org, sticky, &effects)
-                .await?
-                .into_iter()
-                .map(|k| (org, k)),
-        );
+        let (org_deferred, change) = plan_org_postgres(conn, org, sticky, &effects).await?;
+        deferred.extend(org_deferred.into_iter().map(|key| (org, key)));
+        changes.push(change);
     }
-    txn.commit().await?;
+    let statements: usize = changes.iter().map(Changes::statements).sum();
+    if statements <= 1 {
+        for change in changes {
+            change.apply(conn).await?;
+        }
+    } else {
+        let failed = |e: sqlx::Error| DbErr::Exec(RuntimeErr::SqlxError(e.into()));
+        let mut txn = conn.begin().await.map_err(failed)?;
+        for change in changes {
+            change.apply(&mut txn).await?;
+        }
+        txn.commit().await.map_err(failed)?;
+    }
     Ok(deferred)
 }
 
-async fn apply_org_postgres(
-    db: &impl sea_orm::ConnectionTrait,
+/// The changes one organization's events still make on PostgreSQL.
+struct Changes {
+    org: i32,
+    sticky: bool,
+    deliver: Vec<String>,
+    fail: Vec<store::callbacks::postgres::Failure>,
+    receive: Vec<Inbound>,
+}
+
+impl Changes {
+    fn statements(&self) -> usize {
+        [
+            !self.deliver.is_empty(),
+            !self.fail.is_empty(),
+            !self.receive.is_empty(),
+        ]
+        .into_iter()
+        .filter(|&s| s)
+        .count()
+    }
+
+    async fn apply(self, conn: &mut PgConnection) -> Result<(), DbErr> {
+        use store::callbacks::postgres;
+        if !self.deliver.is_empty() {
+            postgres::deliver(conn, self.org, self.deliver, self.sticky, OPEN_STATUSES).await?;
+        }
+        if !self.fail.is_empty() {
+            postgres::fail(conn, self.org, self.fail, OPEN_STATUSES).await?;
+        }
+        if !self.receive.is_empty() {
+            postgres::receive(conn, self.org, &self.receive, self.sticky).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Looks up the messages the organization's status events name; returns the keys of the events
+/// deferred (our message, not stored yet) and the changes left to make: status events whose
+/// message is still open, and every inbound message.
+async fn plan_org_postgres(
+    conn: &mut PgConnection,
     org: i32,
     sticky: bool,
     effects: &[&Effect],
-) -> Result<Vec<String>, DbErr> {
-    use store::callbacks::postgres::{self, StatusEvents};
-    let events = || StatusEvents {
-        service_ids: Vec::new(),
-        keys: Vec::new(),
-        ours: Vec::new(),
+) -> Result<(Vec<String>, Changes), DbErr> {
+    let mut changes = Changes {
+        org,
+        sticky,
+        deliver: Vec::new(),
+        fail: Vec::new(),
+        receive: Vec::new(),
     };
-    let (mut delivered, mut failed) = (events(), events());
-    let (mut codes, mut descriptions) = (Vec::new(), Vec::new());
-    let (mut inbound_keys, mut inbound) = (Vec::new(), Vec::new());
+    let mut status_events = Vec::new();
     for effect in effects {
         match effect {
-            Effect::Delivered {
-                key,
-                service_id,
-                tagged_org,
-            } => {
-                delivered.service_ids.push(service_id.clone());
-                delivered.keys.push(key.clone());
-                delivered.ours.push(*tagged_org == Some(org));
-            }
-            Effect::Failed {
-                key,
-                service_id,
-                tagged_org,
-                error_code,
-                description,
-            } => {
-                failed.service_ids.push(service_id.clone());
-                failed.keys.push(key.clone());
-                failed.ours.push(*tagged_org == Some(org));
-                codes.push(error_code.unwrap_or(0));
-                descriptions.push(description.clone());
-            }
-            Effect::Received { key, message } => {
-                inbound_keys.push(key.clone());
-                inbound.push(inbound_row(message));
+            Effect::Received { message, .. } => changes.receive.push(inbound_row(message)),
+            Effect::Delivered { service_id, .. } | Effect::Failed { service_id, .. } => {
+                status_events.push((*effect, service_id.clone()))
             }
         }
     }
     let mut deferred = Vec::new();
-    if !delivered.keys.is_empty() {
-        deferred.extend(postgres::delivered(db, org, delivered, sticky, OPEN_STATUSES).await?);
+    if status_events.is_empty() {
+        return Ok((deferred, changes));
     }
-    if !failed.keys.is_empty() {
-        deferred
-            .extend(postgres::failed(db, org, failed, codes, descriptions, OPEN_STATUSES).await?);
+    let ids: Vec<String> = status_events.iter().map(|(_, id)| id.clone()).collect();
+    let statuses = store::callbacks::postgres::statuses(conn, org, &ids).await?;
+    for ((effect, service_id), status) in status_events.into_iter().zip(statuses) {
+        match (status, effect) {
+            (
+                None,
+                Effect::Delivered {
+                    tagged_org, key, ..
+                }
+                | Effect::Failed {
+                    tagged_org, key, ..
+                },
+            ) if *tagged_org == Some(org) => deferred.push(key.clone()),
+            (Some(status), _) if OPEN_STATUSES.contains(&status.as_str()) => match effect {
+                Effect::Failed {
+                    error_code,
+                    description,
+                    ..
+                } => changes.fail.push(store::callbacks::postgres::Failure {
+                    service_id,
+                    code: error_code.unwrap_or(0),
+                    description: description.clone(),
+                }),
+                _ => changes.deliver.push(service_id),
+            },
+            // Not ours, or already moved on: nothing to change.
+            _ => {}
+        }
     }
-    if !inbound.is_empty() {
-        postgres::received(db, org, inbound_keys, &inbound, sticky).await?;
-    }
-    Ok(deferred)
+    Ok((deferred, changes))
 }
 
 fn inbound_row(message: &InboundMessage) -> Inbound {
