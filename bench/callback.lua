@@ -1,6 +1,7 @@
 -- wrk script for POST /bandwidth/{org}: one Bandwidth event per request.
--- Environment: BENCH_KIND (delivered | received | wrong-password), BENCH_ORG, BENCH_AUTH (the
--- Basic header value), BENCH_IDS (file with one Bandwidth message id per line, for delivered),
+-- Environment: BENCH_KIND (delivered | first-delivery | received | wrong-password), BENCH_ORG,
+-- BENCH_AUTH (the Basic header value), BENCH_IDS (file with one Bandwidth message id per line,
+-- taken in turn, for the delivery kinds),
 -- BENCH_RUN (a prefix that makes this run's ids unique).
 local kind = os.getenv("BENCH_KIND")
 local org = os.getenv("BENCH_ORG")
@@ -9,7 +10,7 @@ local run = os.getenv("BENCH_RUN")
 local ids = {}
 local counter = 0
 
-if kind == "delivered" then
+if kind == "delivered" or kind == "first-delivery" then
   for line in io.lines(os.getenv("BENCH_IDS")) do
     ids[#ids + 1] = line
   end

@@ -8,6 +8,7 @@
 #   bash bench/run.sh                 # PostgreSQL at 127.0.0.1:5432 (user postgres), then SQLite
 #   BENCH_DB=postgres bash bench/run.sh
 #   BENCH_DB=sqlite bash bench/run.sh
+#   BENCH_KINDS=first-delivery bash bench/run.sh   # every report a first delivery (not in the default run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,7 +38,8 @@ run_one() {
   if [ "$db_kind" = postgres ]; then
     local name="sbw_bench_$(date +%s)"
     psql "$PG_ADMIN" -qc "CREATE DATABASE $name" >/dev/null
-    url="${PG_ADMIN%/*}/$name"
+    # Loopback: no TLS between the server and PostgreSQL (as Spoke's node-postgres default).
+    url="${PG_ADMIN%/*}/$name?sslmode=disable"
   else
     url="sqlite://$WORK/bench-$(date +%s).db?mode=rwc"
   fi
@@ -107,8 +109,27 @@ PY
     # every seeded message moved to DELIVERED once, with its contact's sticky number.
     local sql="SELECT COUNT(*) FROM bandwidth_messages WHERE NOT is_from_contact AND send_status = 'DELIVERED'"
     [ "$kind" = received ] && sql="SELECT COUNT(*) FROM bandwidth_messages WHERE is_from_contact"
-    export BENCH_KIND="$kind" BENCH_ORG="$org" BENCH_AUTH="$header" BENCH_IDS="$WORK/ids.txt"
+    local warm_ids="$WORK/ids.txt" run_ids="$WORK/ids.txt"
+    if [ "$kind" = first-delivery ]; then
+      # A report per message still SENT, each a first delivery: 100,000 messages for the warm-up
+      # and 300,000 for the run, inserted with SQL (the API would take minutes).
+      local series="SELECT g AS n FROM generate_series(1, 400000) g" pad="lpad(n::text, 7, '0')"
+      if [ "$db_kind" = sqlite ]; then
+        series="WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 400000) SELECT n FROM s"
+        pad="substr('0000000' || n, -7)"
+      fi
+      db_sql "INSERT INTO bandwidth_messages (organization_id, contact_number, user_number, is_from_contact, text, media, send_status, service_id, segment_count, created_at, updated_at)
+              SELECT $org, '+1980' || $pad, (SELECT user_number FROM bandwidth_messages WHERE NOT is_from_contact LIMIT 1), false, 'Hello', '[]', 'SENT', 'fd-' || n, 1,
+                     (SELECT created_at FROM bandwidth_messages LIMIT 1), (SELECT created_at FROM bandwidth_messages LIMIT 1)
+              FROM ($series) AS series" >/dev/null
+      db_sql "ANALYZE" >/dev/null
+      seq 1 100000 | sed 's/^/fd-/' >"$WORK/fd-warm.txt"; seq 100001 400000 | sed 's/^/fd-/' >"$WORK/fd-run.txt"
+      warm_ids="$WORK/fd-warm.txt" run_ids="$WORK/fd-run.txt"
+      sql="SELECT COUNT(*) FROM bandwidth_messages WHERE service_id LIKE 'fd-%' AND send_status = 'DELIVERED'"
+    fi
+    export BENCH_KIND="$kind" BENCH_ORG="$org" BENCH_AUTH="$header" BENCH_IDS="$warm_ids"
     BENCH_RUN="w$RANDOM" wrk -t1 -c"$CONNECTIONS" -d"$WARMUP" -s bench/callback.lua "http://127.0.0.1:$sport" >/dev/null
+    export BENCH_IDS="$run_ids"
     if [ "$kind" = delivered ]; then # back to SENT, so that the measured run makes the transitions
       db_sql "UPDATE bandwidth_messages SET send_status = 'SENT' WHERE NOT is_from_contact" >/dev/null
       db_sql "UPDATE bandwidth_contacts SET user_number = NULL" >/dev/null
@@ -146,7 +167,7 @@ print(line)
 secs = unit(re.search(r"requests in ([\d.]+\w+)", text).group(1)) / 1000
 server_cpu, db_cpu = [(b - a) / 100 / secs for a, b in zip(cpu0, cpu1)]
 print(f"{'':15s} CPU cores busy: server {server_cpu:.2f}, postgres {db_cpu:.2f} (of 2)")
-if kind == "received":
+if kind in ("received", "first-delivery"):
     stored = after - before
     ok = acked <= stored <= acked + conns
     print(f"{'':15s} stored rows {stored} for {acked} acknowledged requests: {'OK' if ok else 'MISMATCH'}")
@@ -160,11 +181,12 @@ elif acked != 0:
     print("wrong-password requests were acknowledged!"); sys.exit(1)
 PY
     [ "$db_kind" = postgres ] && [ -n "${BENCH_KEEP:-}" ] && psql "$url" -Atc "SELECT relname, indexrelname, idx_scan, idx_tup_read, idx_tup_fetch FROM pg_stat_user_indexes WHERE idx_scan > 0 ORDER BY idx_tup_read DESC LIMIT 6"
-    curl -fs "http://127.0.0.1:$sport/metrics" | grep -E '^callback_batch_requests(_sum|_count)' | tr '\n' ' ' | sed 's/^/                /'; echo
+    curl -fs "http://127.0.0.1:$sport/metrics" | grep -E '^callback_batch_requests(_sum|_count)' | tr '\n' ' ' | sed 's/^/                /'
+    echo "  peak resident memory so far: $(grep VmHWM /proc/$server/status | awk '{printf "%.1f MiB", $2/1024}')"
   done
   echo "peak resident memory of the server: $(grep VmHWM /proc/$server/status | awk '{printf "%.1f MiB", $2/1024}')"
   kill "$server"; wait "$server" 2>/dev/null || true
-  if [ "$db_kind" = postgres ] && [ -z "${BENCH_KEEP:-}" ]; then psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS ${url##*/} WITH (FORCE)" >/dev/null || true; fi
+  if [ "$db_kind" = postgres ] && [ -z "${BENCH_KEEP:-}" ]; then psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS $name WITH (FORCE)" >/dev/null || true; fi
 }
 
 case "${BENCH_DB:-both}" in

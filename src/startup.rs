@@ -88,10 +88,12 @@ impl Application {
                 let _ = jobs_stopped.await;
             },
         ));
+        let upkeep = tokio::spawn(http::metrics::upkeep());
         let served = axum::serve(self.listener, http::router(self.state))
             .with_graceful_shutdown(shutdown)
             .await
             .context("the HTTP server failed");
+        upkeep.abort();
         let _ = stop_jobs.send(());
         let _ = runner.await;
         served

@@ -22,6 +22,16 @@ pub fn handle() -> &'static PrometheusHandle {
     })
 }
 
+/// Folds recorded latencies into their summaries every few seconds. Without it they pile up
+/// until `/metrics` is read: memory grows with every request on a server nobody scrapes.
+pub async fn upkeep() {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(5));
+    loop {
+        every.tick().await;
+        handle().run_upkeep();
+    }
+}
+
 /// The counter and histogram of one (method, route, status), registered once: the hot path then
 /// costs a hash and two atomic updates, not a registry lookup with freshly allocated labels.
 type Handles = (Counter, Histogram);
