@@ -11,10 +11,14 @@
 //! pool, which on this path is once per batch.
 
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use sea_orm::sqlx::postgres::{PgConnectOptions, PgConnection};
 use sea_orm::sqlx::{self, ConnectOptions as _, Row as _};
 use sea_orm::{DatabaseConnection, DbErr, RuntimeErr};
+
+/// How long opening a connection may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// PostgreSQL connections held by the callback writer instead of pooled.
 pub struct HeldConnections {
@@ -31,16 +35,17 @@ impl HeldConnections {
         }
     }
 
-    /// An idle connection, or a new one.
+    /// An idle connection, or a new one (given up after [`CONNECT_TIMEOUT`], as the pool does).
     pub async fn take(&self) -> Result<PgConnection, DbErr> {
         let idle = self.idle.lock().expect("not poisoned").pop();
-        match idle {
-            Some(connection) => Ok(connection),
-            None => self
-                .options
-                .connect()
-                .await
-                .map_err(|e| DbErr::Conn(RuntimeErr::SqlxError(e.into()))),
+        if let Some(connection) = idle {
+            return Ok(connection);
+        }
+        match tokio::time::timeout(CONNECT_TIMEOUT, self.options.connect()).await {
+            Ok(connected) => connected.map_err(|e| DbErr::Conn(RuntimeErr::SqlxError(e.into()))),
+            Err(_) => Err(DbErr::Conn(RuntimeErr::Internal(format!(
+                "no connection to PostgreSQL within {CONNECT_TIMEOUT:?}"
+            )))),
         }
     }
 
