@@ -16,50 +16,30 @@ impl MigrationTrait for Migration {
         manager
             .drop_table(Table::drop().table(CallbackKeys::Table).to_owned())
             .await?;
-        manager
-            .drop_index(
-                Index::drop()
-                    .name("bandwidth_messages_thread")
-                    .table(Messages::Table)
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("bandwidth_messages_thread")
-                    .table(Messages::Table)
-                    .col(Messages::ContactNumber)
-                    .col(Messages::OrganizationId)
-                    .col(Messages::IsFromContact)
-                    .col(Messages::UserNumber)
-                    .col(Messages::Id)
-                    .to_owned(),
-            )
-            .await
+        replace_thread_index(
+            manager,
+            [
+                Messages::ContactNumber,
+                Messages::OrganizationId,
+                Messages::IsFromContact,
+                Messages::UserNumber,
+                Messages::Id,
+            ],
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_index(
-                Index::drop()
-                    .name("bandwidth_messages_thread")
-                    .table(Messages::Table)
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("bandwidth_messages_thread")
-                    .table(Messages::Table)
-                    .col(Messages::OrganizationId)
-                    .col(Messages::ContactNumber)
-                    .col(Messages::UserNumber)
-                    .col(Messages::Id)
-                    .to_owned(),
-            )
-            .await?;
+        replace_thread_index(
+            manager,
+            [
+                Messages::OrganizationId,
+                Messages::ContactNumber,
+                Messages::UserNumber,
+                Messages::Id,
+            ],
+        )
+        .await?;
         manager
             .create_table(
                 Table::create()
@@ -76,6 +56,28 @@ impl MigrationTrait for Migration {
             )
             .await
     }
+}
+
+async fn replace_thread_index<const N: usize>(
+    manager: &SchemaManager<'_>,
+    columns: [Messages; N],
+) -> Result<(), DbErr> {
+    manager
+        .drop_index(
+            Index::drop()
+                .name("bandwidth_messages_thread")
+                .table(Messages::Table)
+                .to_owned(),
+        )
+        .await?;
+    let mut index = Index::create();
+    index
+        .name("bandwidth_messages_thread")
+        .table(Messages::Table);
+    for column in columns {
+        index.col(column);
+    }
+    manager.create_index(index).await
 }
 
 #[derive(DeriveIden)]
