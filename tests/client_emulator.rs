@@ -236,6 +236,11 @@ fn numbers_of(order: &OrderResponse) -> Vec<String> {
     order.completed_numbers()
 }
 
+/// A recorded request's string field (`body`, `path`), or "" when it has none.
+fn text(value: &Value) -> &str {
+    value.as_str().unwrap_or("")
+}
+
 // ---------- credentials and sites ----------
 
 #[tokio::test]
@@ -370,12 +375,7 @@ async fn a_sip_peer_id_comes_from_the_location_header_and_reads_back() {
         .await;
     assert_eq!(posted.len(), 1);
     assert_eq!(posted[0]["status"], 201);
-    assert!(
-        posted[0]["body"]
-            .as_str()
-            .unwrap_or("")
-            .contains("<PeerName>Main</PeerName>")
-    );
+    assert!(text(&posted[0]["body"]).contains("<PeerName>Main</PeerName>"));
 }
 
 #[tokio::test]
@@ -433,12 +433,7 @@ async fn the_sms_feature_is_created_read_and_updated() {
     let put = h.requests_to("PUT", "/features/sms").await;
     assert_eq!(put.len(), 1);
     assert_eq!(put[0]["status"], 200);
-    assert!(
-        put[0]["body"]
-            .as_str()
-            .unwrap_or("")
-            .contains("<TollFree>true</TollFree>")
-    );
+    assert!(text(&put[0]["body"]).contains("<TollFree>true</TollFree>"));
 }
 
 #[tokio::test]
@@ -489,12 +484,7 @@ async fn the_mms_feature_is_created_read_and_updated_after_sms() {
     let put = h.requests_to("PUT", "/features/mms").await;
     assert_eq!(put.len(), 1);
     assert_eq!(put[0]["status"], 200);
-    assert!(
-        put[0]["body"]
-            .as_str()
-            .unwrap_or("")
-            .contains("<MmsFeature>")
-    );
+    assert!(text(&put[0]["body"]).contains("<MmsFeature>"));
     let again = h
         .client
         .get_mms_feature(&site_id, &peer_id)
@@ -544,10 +534,7 @@ async fn an_application_is_created_and_read_back_without_callback_passwords() {
 
     let posted = h.requests_to("POST", "/applications").await;
     assert!(
-        posted[0]["body"]
-            .as_str()
-            .unwrap_or("")
-            .contains(&format!("<Password>{CALLBACK_PASSWORD}</Password>")),
+        text(&posted[0]["body"]).contains(&format!("<Password>{CALLBACK_PASSWORD}</Password>")),
         "the client sends the callback password"
     );
 }
@@ -608,10 +595,7 @@ async fn an_associated_application_cannot_be_deleted_until_it_is_removed() {
     let removal = h.requests_to("PUT", "/applicationSettings").await;
     assert_eq!(removal.len(), 2);
     assert!(
-        removal[1]["body"]
-            .as_str()
-            .unwrap_or("")
-            .contains("<ApplicationsSettings>REMOVE</ApplicationsSettings>")
+        text(&removal[1]["body"]).contains("<ApplicationsSettings>REMOVE</ApplicationsSettings>")
     );
 
     h.client.delete_application(&app_id).await.expect("delete");
@@ -656,12 +640,7 @@ async fn a_location_without_numbers_lists_none() {
     assert!(numbers.is_empty());
     let sent = h.requests_to("GET", "/tns").await;
     assert_eq!(sent.len(), 1);
-    assert!(
-        sent[0]["path"]
-            .as_str()
-            .unwrap_or("")
-            .ends_with("/tns?page=1&size=5000")
-    );
+    assert!(text(&sent[0]["path"]).ends_with("/tns?page=1&size=5000"));
 }
 
 #[tokio::test]
@@ -749,18 +728,8 @@ async fn searching_an_area_code_finds_numbers_in_it() {
         "{numbers:?}"
     );
     let sent = h.requests_to("GET", "/availableNumbers").await;
-    assert!(
-        sent[0]["path"]
-            .as_str()
-            .unwrap_or("")
-            .contains("areaCode=919")
-    );
-    assert!(
-        sent[0]["path"]
-            .as_str()
-            .unwrap_or("")
-            .contains("quantity=5")
-    );
+    assert!(text(&sent[0]["path"]).contains("areaCode=919"));
+    assert!(text(&sent[0]["path"]).contains("quantity=5"));
 }
 
 #[tokio::test]
@@ -788,12 +757,7 @@ async fn searching_with_number_details_reads_the_detail_list() {
     );
     assert_eq!(found.numbers().len(), 2);
     let sent = h.requests_to("GET", "/availableNumbers").await;
-    assert!(
-        sent[0]["path"]
-            .as_str()
-            .unwrap_or("")
-            .contains("enableTNDetail=true")
-    );
+    assert!(text(&sent[0]["path"]).contains("enableTNDetail=true"));
 }
 
 #[tokio::test]
@@ -809,14 +773,8 @@ async fn searching_a_toll_free_pattern_finds_toll_free_numbers() {
     assert!(numbers.iter().all(|n| n.starts_with('8')), "{numbers:?}");
     let sent = h.requests_to("GET", "/availableNumbers").await;
     assert!(
-        sent[0]["path"]
-            .as_str()
-            .unwrap_or("")
-            .contains("tollFreeWildCardPattern=8**")
-            || sent[0]["path"]
-                .as_str()
-                .unwrap_or("")
-                .contains("tollFreeWildCardPattern=8%2A%2A"),
+        text(&sent[0]["path"]).contains("tollFreeWildCardPattern=8**")
+            || text(&sent[0]["path"]).contains("tollFreeWildCardPattern=8%2A%2A"),
         "{}",
         sent[0]["path"]
     );
@@ -930,7 +888,7 @@ async fn an_area_code_order_is_received_then_processing_then_complete() {
     assert!(numbers.iter().all(|n| on_peer.contains(n)));
 
     let posted = h.requests_to("POST", "/orders").await;
-    let body = posted[0]["body"].as_str().unwrap_or("");
+    let body = text(&posted[0]["body"]);
     assert!(body.contains("<AreaCodeSearchAndOrderType>"), "{body}");
     assert!(body.contains("<AreaCode>919</AreaCode>"), "{body}");
     assert!(
@@ -951,7 +909,7 @@ async fn a_toll_free_order_completes_with_toll_free_numbers() {
     assert_eq!(numbers.len(), 2);
     assert!(numbers.iter().all(|n| n.starts_with('8')), "{numbers:?}");
     let posted = h.requests_to("POST", "/orders").await;
-    let body = posted[0]["body"].as_str().unwrap_or("");
+    let body = text(&posted[0]["body"]);
     assert!(
         body.contains("<TollFreeWildCharSearchAndOrderType>"),
         "{body}"
@@ -1067,7 +1025,7 @@ async fn disconnecting_owned_numbers_completes_and_frees_them() {
     assert_eq!(remaining, [numbers[2].clone()]);
 
     let posted = h.requests_to("POST", "/disconnects").await;
-    let body = posted[0]["body"].as_str().unwrap_or("");
+    let body = text(&posted[0]["body"]);
     assert!(body.contains("<name>cleanup</name>"), "{body}");
 }
 
@@ -1150,7 +1108,7 @@ async fn sending_a_message_is_accepted_with_a_29_character_id_and_can_be_listed(
         sent[0]["path"],
         format!("/api/v2/users/{}/messages", h.account())
     );
-    let body: Value = serde_json::from_str(sent[0]["body"].as_str().unwrap_or("")).expect("JSON");
+    let body: Value = serde_json::from_str(text(&sent[0]["body"])).expect("JSON");
     assert_eq!(body["applicationId"], app_id);
     assert_eq!(body["to"], json!(["+15555550123"]));
 

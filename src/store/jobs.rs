@@ -91,17 +91,7 @@ pub async fn finish(
     state: &str,
     message: &str,
 ) -> Result<bool, DbErr> {
-    let result = job::Entity::update_many()
-        .col_expr(job::Column::State, state.into())
-        .col_expr(job::Column::ResultMessage, message.into())
-        .col_expr(job::Column::LeaseOwner, Option::<String>::None.into())
-        .col_expr(job::Column::LeaseExpiresAt, Option::<i64>::None.into())
-        .col_expr(job::Column::UpdatedAt, chrono::Utc::now().into())
-        .filter(job::Column::Id.eq(id))
-        .filter(job::Column::LeaseOwner.eq(owner))
-        .exec(db)
-        .await?;
-    Ok(result.rows_affected == 1)
+    release(db, id, owner, state, None, message).await
 }
 
 /// Puts a job this runner holds back to `PENDING` until `run_at`, keeping the message.
@@ -112,13 +102,29 @@ pub async fn reschedule(
     run_at: i64,
     message: &str,
 ) -> Result<bool, DbErr> {
-    let result = job::Entity::update_many()
-        .col_expr(job::Column::State, "PENDING".into())
-        .col_expr(job::Column::RunAt, run_at.into())
+    release(db, id, owner, "PENDING", Some(run_at), message).await
+}
+
+/// Gives up the lease of a job this runner holds, leaving it in `state` with `message` (and due
+/// at `run_at`, when given); false when the lease was lost.
+async fn release(
+    db: &impl ConnectionTrait,
+    id: i32,
+    owner: &str,
+    state: &str,
+    run_at: Option<i64>,
+    message: &str,
+) -> Result<bool, DbErr> {
+    let mut update = job::Entity::update_many()
+        .col_expr(job::Column::State, state.into())
         .col_expr(job::Column::ResultMessage, message.into())
         .col_expr(job::Column::LeaseOwner, Option::<String>::None.into())
         .col_expr(job::Column::LeaseExpiresAt, Option::<i64>::None.into())
-        .col_expr(job::Column::UpdatedAt, chrono::Utc::now().into())
+        .col_expr(job::Column::UpdatedAt, chrono::Utc::now().into());
+    if let Some(run_at) = run_at {
+        update = update.col_expr(job::Column::RunAt, run_at.into());
+    }
+    let result = update
         .filter(job::Column::Id.eq(id))
         .filter(job::Column::LeaseOwner.eq(owner))
         .exec(db)

@@ -240,6 +240,9 @@ impl Writer {
 /// A request with a deferred event is answered 503 so Bandwidth delivers it again; its other
 /// events are committed and change nothing the second time.
 fn answer_for(submission: &Submission, deferred: &HashSet<(i32, String)>) -> Result<(), NotStored> {
+    if deferred.is_empty() {
+        return Ok(());
+    }
     let org = submission.organization_id;
     if submission
         .effects
@@ -340,7 +343,7 @@ async fn plan_org_postgres(
         match effect {
             Effect::Received { message, .. } => changes.receive.push(inbound_row(message)),
             Effect::Delivered { service_id, .. } | Effect::Failed { service_id, .. } => {
-                status_events.push((*effect, service_id.clone()))
+                status_events.push((*effect, service_id.as_str()))
             }
         }
     }
@@ -348,7 +351,7 @@ async fn plan_org_postgres(
     if status_events.is_empty() {
         return Ok((deferred, changes));
     }
-    let ids: Vec<String> = status_events.iter().map(|(_, id)| id.clone()).collect();
+    let ids: Vec<&str> = status_events.iter().map(|(_, id)| *id).collect();
     let statuses = store::callbacks::postgres::statuses(conn, org, &ids).await?;
     for ((effect, service_id), status) in status_events.into_iter().zip(statuses) {
         match (status, effect) {
@@ -367,11 +370,11 @@ async fn plan_org_postgres(
                     description,
                     ..
                 } => changes.fail.push(store::callbacks::postgres::Failure {
-                    service_id,
+                    service_id: service_id.to_owned(),
                     code: error_code.unwrap_or(0),
                     description: description.clone(),
                 }),
-                _ => changes.deliver.push(service_id),
+                _ => changes.deliver.push(service_id.to_owned()),
             },
             // Not ours, or already moved on: nothing to change.
             _ => {}

@@ -65,7 +65,7 @@ fn query_error(e: sqlx::Error) -> DbErr {
 pub async fn statuses(
     conn: &mut PgConnection,
     org: i32,
-    service_ids: &[String],
+    service_ids: &[&str],
 ) -> Result<Vec<Option<String>>, DbErr> {
     let sql = "SELECT (SELECT m.send_status FROM bandwidth_messages m
                        WHERE m.service_id = e.service_id AND m.organization_id = $1 AND NOT m.is_from_contact) AS status
