@@ -13,4 +13,5 @@ mod numbers;
 mod provisioning;
 mod schema;
 mod sending;
+mod sending_exactly_once;
 mod spoke_pages;
