@@ -459,3 +459,103 @@ async fn futures_join_all<F: std::future::Future>(
         .map(|o| o.expect("polled to completion"))
         .collect()
 }
+
+#[tokio::test]
+async fn a_lost_answer_bandwidth_cannot_be_asked_about_becomes_sent_with_a_note_at_the_deadline() {
+    let app = spawn_app_with_emulator_and(|s| {
+        impatient(s);
+        s.send_unknown_deadline_ms = 1_000;
+    })
+    .await;
+    let (org, owner) = ready(&app).await;
+    let lost = json!({"method": "POST", "path": "/messages", "action": "acceptThenDelay",
+                      "delayMs": 3000, "dropCallbacks": true});
+    app.emulator_post("/_emulator/faults", lost).await;
+    let list_down = json!({"method": "GET", "path": "/messages?", "status": 500, "times": 1000});
+    app.emulator_post("/_emulator/faults", list_down).await;
+
+    send(&app, &owner, org, "+19195557112", "Cannot ask").await;
+    let message = wait_without_error(&app, &owner, org, "+19195557112", "SENT").await;
+    assert!(
+        message["errorDescription"]
+            .as_str()
+            .unwrap()
+            .contains("SEND_UNKNOWN_DEADLINE_MS"),
+        "{message}"
+    );
+    assert_eq!(posts(&app).await, 1);
+}
+
+#[tokio::test]
+async fn a_send_bandwidth_never_got_ends_in_error_once_its_posts_are_used_up() {
+    let app = spawn_app_with_emulator_and(|s| {
+        impatient(s);
+        s.send_max_posts = 1;
+    })
+    .await;
+    let (org, owner) = ready(&app).await;
+    let fault = json!({"method": "POST", "path": "/messages", "status": 503, "delayMs": 2000});
+    app.emulator_post("/_emulator/faults", fault).await;
+
+    let sent = send(&app, &owner, org, "+19195557113", "Never got it").await;
+    assert_eq!(sent["data"]["sendMessage"]["sendStatus"], "UNKNOWN", "{sent}");
+    let messages = wait_for(&app, &owner, org, "+19195557113", |m| {
+        m[0]["sendStatus"] == "ERROR"
+    })
+    .await;
+    assert!(
+        messages[0]["errorDescription"]
+            .as_str()
+            .unwrap()
+            .contains("no record"),
+        "{messages:?}"
+    );
+    assert_eq!(wait_for_posts(&app, 1).await, 1, "not posted again");
+}
+
+#[tokio::test]
+async fn a_message_left_queued_by_a_stopped_server_ends_in_error_without_being_posted() {
+    use spoke_bandwidth::store;
+    let app = spawn_app_with_emulator_and(impatient).await;
+    let (org, owner) = ready(&app).await;
+    let stored = store::messages::insert_outbound(
+        &app.db,
+        store::messages::NewOutbound {
+            organization_id: org,
+            contact_number: "+19195557114".into(),
+            text: "Left behind".into(),
+            media: "[]".into(),
+            campaign_id: None,
+            contact_id: None,
+            send_before: None,
+            idempotency_key: None,
+        },
+    )
+    .await
+    .unwrap();
+    let an_hour_ago = chrono::Utc::now() - chrono::Duration::hours(1);
+    {
+        use sea_orm::sea_query::Expr;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        use spoke_bandwidth::store::entities::message;
+        message::Entity::update_many()
+            .col_expr(message::Column::UpdatedAt, Expr::value(an_hour_ago))
+            .filter(message::Column::Id.eq(stored.id))
+            .exec(&app.db)
+            .await
+            .unwrap();
+    }
+
+    let messages = wait_for(&app, &owner, org, "+19195557114", |m| {
+        m[0]["sendStatus"] == "ERROR"
+    })
+    .await;
+    assert!(
+        messages[0]["errorDescription"]
+            .as_str()
+            .unwrap()
+            .contains("stopped before posting"),
+        "{messages:?}"
+    );
+    assert_eq!(posts(&app).await, 0);
+}
