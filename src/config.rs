@@ -6,7 +6,9 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::str::FromStr;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
+
+use crate::services::access::Role;
 
 /// A string that must never be printed: `Debug` and `Display` show `***`.
 #[derive(Clone, PartialEq, Eq)]
@@ -165,21 +167,27 @@ pub enum TokenCommand {
         /// The organization the token's user belongs to.
         #[arg(long, required_unless_present = "superadmin", requires = "role")]
         org: Option<i32>,
-        /// The role in that organization.
-        #[arg(long, value_enum, requires = "org")]
-        role: Option<RoleArg>,
+        /// The role in that organization, Spoke's ladder from lowest: SUSPENDED, TEXTER,
+        /// VETTED_TEXTER, SUPERVOLUNTEER, ADMIN, OWNER (any case; `owner`, `admin`, `texter` too).
+        #[arg(long, value_parser = parse_role, requires = "org")]
+        role: Option<Role>,
         /// A token that spans every organization.
         #[arg(long, conflicts_with_all = ["org", "role"])]
         superadmin: bool,
+        /// The user's display name (shown in Spoke's user menu); defaults to e.g. `owner-of-org-1`.
+        #[arg(long)]
+        name: Option<String>,
+        /// The user's email; defaults to `<name>@spoke-bandwidth.invalid`.
+        #[arg(long)]
+        email: Option<String>,
     },
 }
 
-/// Roles as typed on the command line.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum RoleArg {
-    Owner,
-    Admin,
-    Texter,
+fn parse_role(value: &str) -> Result<Role, String> {
+    Role::parse(value).ok_or_else(|| {
+        let names: Vec<_> = Role::LADDER.iter().map(|r| r.as_str()).collect();
+        format!("unknown role {value:?}; use one of {}", names.join(", "))
+    })
 }
 
 /// Settings shared by every command (SPEC §1.2); each reads its environment variable or its flag.

@@ -118,7 +118,7 @@ async fn seed(state: &AppState, emulator: &Emulator) -> anyhow::Result<Seed> {
     let organization_id = access::create_organization(&state.db, "Demo organization")
         .await
         .map_err(|e| anyhow::anyhow!("cannot create the organization: {e}"))?;
-    let token = access::create_member_token(&state.db, organization_id, Role::Owner)
+    let token = access::create_member_token(&state.db, organization_id, Role::Owner, &Default::default())
         .await
         .map_err(|e| anyhow::anyhow!("cannot create the owner token: {e}"))?;
     let config = emulator.state().config().clone();

@@ -1,21 +1,27 @@
 //! Root mutations.
 
-use async_graphql::{Context, ID, Json, Object, Result};
+use async_graphql::{Context, ID, Json, MergedObject, Object, Result};
 
 use super::types::{
     BandwidthAccount, BandwidthCredentialsInput, JobRequest, Message, ProvisionBandwidthInput,
     ProvisioningResult, SendMessageInput, ServiceManager, ServiceVendor,
 };
+use super::settings::{SettingsMutation, member_of};
 use super::{IntoGql, caller, state};
 use crate::error::AppError;
 use crate::services::access::{self, Role};
 use crate::services::{credentials, managers, messaging, numbers, provisioning, vendor};
 
-/// Root mutation type.
-pub struct MutationRoot;
+/// Root mutation type: the core mutations and those of Spoke's Settings page.
+#[derive(MergedObject, Default)]
+pub struct MutationRoot(CoreMutation, SettingsMutation);
+
+/// Credentials, provisioning, numbers, sending and Spoke's service sections.
+#[derive(Default)]
+pub struct CoreMutation;
 
 #[Object]
-impl MutationRoot {
+impl CoreMutation {
     /// Stores the organization's Bandwidth credentials (owners), after checking them with
     /// Bandwidth unless `skipVerification` is set.
     async fn update_bandwidth_credentials(
@@ -172,7 +178,5 @@ impl MutationRoot {
 
 /// The organization id, once the caller is known to be its owner.
 fn owner_of(ctx: &Context<'_>, organization_id: &str) -> Result<i32> {
-    let org_id = access::parse_organization_id(organization_id).gql()?;
-    caller(ctx).gql()?.require(org_id, Role::Owner).gql()?;
-    Ok(org_id)
+    member_of(ctx, organization_id, Role::Owner)
 }

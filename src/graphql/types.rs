@@ -490,7 +490,8 @@ impl ServiceManager {
             id: format!("{}-org{organization_id}-{id_suffix}", status.manager.name()),
             name: status.manager.name().into(),
             display_name: status.manager.display_name().into(),
-            supports_org_config: true,
+            // Spoke's metadata of sticky-sender and numpicker-basic: no org config component.
+            supports_org_config: false,
             supports_campaign_config: false,
             data: Some(Json(status.data())),
             fully_configured: Some(status.fully_configured),
