@@ -2,11 +2,11 @@
 
 use async_graphql::{Context, ID, Json, MergedObject, Object, Result};
 
+use super::settings::{SettingsMutation, member_of};
 use super::types::{
     BandwidthAccount, BandwidthCredentialsInput, JobRequest, Message, ProvisionBandwidthInput,
     ProvisioningResult, SendMessageInput, ServiceManager, ServiceVendor,
 };
-use super::settings::{SettingsMutation, member_of};
 use super::{IntoGql, caller, state};
 use crate::error::AppError;
 use crate::services::access::{self, Role};
@@ -54,7 +54,8 @@ impl CoreMutation {
         Ok(Some(outcome.into()))
     }
 
-    /// Queues a purchase of numbers in an area code (owners); `800` and other 8XX prefixes buy toll-free.
+    /// Queues a purchase of numbers in an area code (admins and owners, as in Spoke); `800` and
+    /// other 8XX prefixes buy toll-free.
     async fn buy_phone_numbers(
         &self,
         ctx: &Context<'_>,
@@ -62,12 +63,12 @@ impl CoreMutation {
         area_code: String,
         limit: i32,
         #[graphql(
-            desc = "Ignored: Spoke's Phone Numbers page sends it for Twilio messaging services, which Bandwidth does not have."
+            desc = "Ignored: older Spoke releases send it for Twilio messaging services, which Bandwidth does not have."
         )]
         add_to_organization_messaging_service: Option<bool>,
     ) -> Result<Option<JobRequest>> {
         let _ = add_to_organization_messaging_service;
-        let org_id = owner_of(ctx, &organization_id)?;
+        let org_id = member_of(ctx, &organization_id, Role::Admin)?;
         Ok(Some(
             numbers::request_purchase(state(ctx), org_id, &area_code, limit)
                 .await
@@ -76,14 +77,15 @@ impl CoreMutation {
         ))
     }
 
-    /// Queues the release of the organization's unused numbers in an area code (owners).
+    /// Queues the release of the organization's unused numbers in an area code (admins and
+    /// owners, as Spoke's Phone Numbers page allows).
     async fn delete_phone_numbers(
         &self,
         ctx: &Context<'_>,
         organization_id: ID,
         area_code: String,
     ) -> Result<Option<JobRequest>> {
-        let org_id = owner_of(ctx, &organization_id)?;
+        let org_id = member_of(ctx, &organization_id, Role::Admin)?;
         Ok(Some(
             numbers::request_release(state(ctx), org_id, &area_code)
                 .await

@@ -272,8 +272,17 @@ mod tests {
         assert_eq!(Role::parse("owner"), Some(Role::Owner));
         assert_eq!(Role::parse("boss"), None);
         assert_eq!(
-            Role::Admin.with_lower().map(Role::as_str).collect::<Vec<_>>(),
-            ["SUSPENDED", "TEXTER", "VETTED_TEXTER", "SUPERVOLUNTEER", "ADMIN"]
+            Role::Admin
+                .with_lower()
+                .map(Role::as_str)
+                .collect::<Vec<_>>(),
+            [
+                "SUSPENDED",
+                "TEXTER",
+                "VETTED_TEXTER",
+                "SUPERVOLUNTEER",
+                "ADMIN"
+            ]
         );
     }
 

@@ -200,9 +200,8 @@ fn posted_site_id(
     existing: Option<&credentials::Account>,
 ) -> Result<Option<String>> {
     let posted = posted_id(form, "siteId")?;
-    let slip = existing.is_some_and(|a| {
-        a.sip_peer_id.is_some() && a.sip_peer_id == posted && a.site_id != posted
-    });
+    let slip = existing
+        .is_some_and(|a| a.sip_peer_id.is_some() && a.sip_peer_id == posted && a.site_id != posted);
     if slip {
         tracing::info!(
             "the form posted the location id as siteId (a Spoke form quirk); keeping the stored sub-account"
@@ -293,11 +292,14 @@ mod tests {
     #[test]
     fn the_location_id_posted_as_site_id_keeps_the_stored_sub_account() {
         let stored = stored_account();
-        let update =
-            credentials_update(&form(json!({"siteId": "peer-7"})), Some(&stored)).unwrap();
+        let update = credentials_update(&form(json!({"siteId": "peer-7"})), Some(&stored)).unwrap();
         assert_eq!(update.site_id, None);
         let other = credentials_update(&form(json!({"siteId": "site-2"})), Some(&stored)).unwrap();
-        assert_eq!(other.site_id.as_deref(), Some("site-2"), "a real change is passed on");
+        assert_eq!(
+            other.site_id.as_deref(),
+            Some("site-2"),
+            "a real change is passed on"
+        );
     }
 
     #[test]

@@ -123,6 +123,39 @@ fn org_and_token_commands_print_only_their_result() {
     assert_eq!(token.trim().lines().count(), 1);
     assert!(token.trim().len() >= 43, "a 256-bit token: {token:?}");
 
+    let vetted = binary()
+        .args([
+            "token",
+            "create",
+            "--org",
+            id.trim(),
+            "--role",
+            "VETTED_TEXTER",
+            "--name",
+            "Ada",
+            "--email",
+            "ada@example.org",
+        ])
+        .env("DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert!(
+        vetted.status.success(),
+        "Spoke's role names are accepted: {}",
+        String::from_utf8_lossy(&vetted.stderr)
+    );
+    let unknown = binary()
+        .args(["token", "create", "--org", id.trim(), "--role", "boss"])
+        .env("DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert!(!unknown.status.success());
+    assert!(
+        String::from_utf8_lossy(&unknown.stderr).contains("SUPERVOLUNTEER"),
+        "the error lists the roles: {}",
+        String::from_utf8_lossy(&unknown.stderr)
+    );
+
     let missing = binary()
         .args(["token", "create", "--org", "999", "--role", "texter"])
         .env("DATABASE_URL", &url)

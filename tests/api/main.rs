@@ -14,3 +14,4 @@ mod provisioning;
 mod schema;
 mod sending;
 mod spoke_pages;
+mod spoke_settings;

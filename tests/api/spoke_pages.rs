@@ -19,7 +19,7 @@ use crate::helpers::{TestApp, error_code, spawn_app, spawn_app_with_emulator};
 use crate::provisioning::requests;
 
 /// Settings page (`src/containers/Settings/index.jsx`).
-const ADMIN_GET_CAMPAIGNS: &str = r#"
+pub(crate) const ADMIN_GET_CAMPAIGNS: &str = r#"
       query adminGetCampaigns($organizationId: String!) {
         organization(id: $organizationId) {
           id
@@ -57,7 +57,7 @@ const ADMIN_GET_CAMPAIGNS: &str = r#"
     "#;
 
 /// Settings page.
-const UPDATE_SERVICE_VENDOR_CONFIG: &str = r#"
+pub(crate) const UPDATE_SERVICE_VENDOR_CONFIG: &str = r#"
   mutation updateServiceVendorConfig(
     $organizationId: String!
     $serviceName: String!
@@ -75,7 +75,7 @@ const UPDATE_SERVICE_VENDOR_CONFIG: &str = r#"
 "#;
 
 /// Settings page.
-const UPDATE_SERVICE_MANAGER: &str = r#"
+pub(crate) const UPDATE_SERVICE_MANAGER: &str = r#"
   mutation updateServiceManager(
     $organizationId: String!
     $serviceManagerName: String!
@@ -94,7 +94,7 @@ const UPDATE_SERVICE_MANAGER: &str = r#"
 "#;
 
 /// Campaign stats page (`src/containers/AdminCampaignStats.jsx`).
-const UPDATE_SERVICE_MANAGER_FOR_CAMPAIGN: &str = r#"
+pub(crate) const UPDATE_SERVICE_MANAGER_FOR_CAMPAIGN: &str = r#"
       mutation updateServiceManager(
         $organizationId: String!
         $campaignId: String!
@@ -117,7 +117,7 @@ const UPDATE_SERVICE_MANAGER_FOR_CAMPAIGN: &str = r#"
     "#;
 
 /// Settings page: the texting-hours card.
-const UPDATE_TEXTING_HOURS: &str = r#"
+pub(crate) const UPDATE_TEXTING_HOURS: &str = r#"
       mutation updateTextingHours(
         $organizationId: String!
         $textingHoursStart: Int!
@@ -137,7 +137,7 @@ const UPDATE_TEXTING_HOURS: &str = r#"
     "#;
 
 /// Settings page: the texting-hours toggle.
-const UPDATE_TEXTING_HOURS_ENFORCEMENT: &str = r#"
+pub(crate) const UPDATE_TEXTING_HOURS_ENFORCEMENT: &str = r#"
       mutation updateTextingHoursEnforcement(
         $organizationId: String!
         $textingHoursEnforced: Boolean!
@@ -155,7 +155,7 @@ const UPDATE_TEXTING_HOURS_ENFORCEMENT: &str = r#"
     "#;
 
 /// Settings page: the opt-out message card.
-const UPDATE_OPT_OUT_MESSAGE: &str = r#"
+pub(crate) const UPDATE_OPT_OUT_MESSAGE: &str = r#"
       mutation updateOptOutMessage(
         $organizationId: String!
         $optOutMessage: String!
@@ -171,7 +171,7 @@ const UPDATE_OPT_OUT_MESSAGE: &str = r#"
     "#;
 
 /// Settings page: the theme editor.
-const UPDATE_THEME: &str = r#"
+pub(crate) const UPDATE_THEME: &str = r#"
       mutation updateTheme(
         $organizationId: String!
         $primary: String
@@ -196,7 +196,7 @@ const UPDATE_THEME: &str = r#"
     "#;
 
 /// Settings page: the texter UI and "Overriding default settings" cards.
-const EDIT_ORGANIZATION: &str = r#"
+pub(crate) const EDIT_ORGANIZATION: &str = r#"
       mutation editOrganization(
         $organizationId: String!
         $organizationChanges: OrganizationInput!
@@ -218,14 +218,14 @@ const EDIT_ORGANIZATION: &str = r#"
     "#;
 
 /// Settings page: the cache button.
-const CLEAR_CACHED_ORG_AND_EXTENSION_CACHES: &str = r#"
+pub(crate) const CLEAR_CACHED_ORG_AND_EXTENSION_CACHES: &str = r#"
       mutation clearCachedOrgAndExtensionCaches($organizationId: String!) {
         clearCachedOrgAndExtensionCaches(organizationId: $organizationId)
       }
     "#;
 
 /// Phone Numbers page (`src/containers/AdminPhoneNumberInventory.js`).
-const GET_ORGANIZATION_DATA: &str = r#"
+pub(crate) const GET_ORGANIZATION_DATA: &str = r#"
       query getOrganizationData($organizationId: String!) {
         organization(id: $organizationId) {
           id
@@ -254,7 +254,7 @@ const GET_ORGANIZATION_DATA: &str = r#"
     "#;
 
 /// Phone Numbers page.
-const BUY_PHONE_NUMBERS: &str = r#"
+pub(crate) const BUY_PHONE_NUMBERS: &str = r#"
       mutation buyPhoneNumbers(
         $organizationId: ID!
         $areaCode: String!
@@ -271,7 +271,7 @@ const BUY_PHONE_NUMBERS: &str = r#"
     "#;
 
 /// Phone Numbers page.
-const DELETE_PHONE_NUMBERS: &str = r#"
+pub(crate) const DELETE_PHONE_NUMBERS: &str = r#"
       mutation deletePhoneNumbers($organizationId: ID!, $areaCode: String!) {
         deletePhoneNumbers(
           organizationId: $organizationId
@@ -284,7 +284,7 @@ const DELETE_PHONE_NUMBERS: &str = r#"
 
 /// The admin shell (`src/components/AdminDashboard.jsx`): navigation entries by role, and the
 /// Phone Numbers entry only with `phoneInventoryEnabled`.
-const GET_CURRENT_USER_ROLES: &str = r#"
+pub(crate) const GET_CURRENT_USER_ROLES: &str = r#"
       query getCurrentUserRoles($organizationId: String!) {
         currentUser {
           id
@@ -298,7 +298,7 @@ const GET_CURRENT_USER_ROLES: &str = r#"
     "#;
 
 /// The top bar of every admin page (`src/containers/UserMenu.jsx`).
-const GET_CURRENT_USER_FOR_MENU: &str = r#"
+pub(crate) const GET_CURRENT_USER_FOR_MENU: &str = r#"
       query getCurrentUserForMenu {
         currentUser {
           id
@@ -319,7 +319,7 @@ const GET_CURRENT_USER_FOR_MENU: &str = r#"
 
 /// The organization fields of Spoke's campaign editor, which gates starting a campaign on
 /// `fullyConfigured` (its campaign fields are outside this server).
-const CAMPAIGN_EDIT_ORGANIZATION: &str = r#"
+pub(crate) const CAMPAIGN_EDIT_ORGANIZATION: &str = r#"
       query getOrganizationData($organizationId: String!) {
         organization(id: $organizationId) {
           id
@@ -349,7 +349,7 @@ fn with_typename(query: &str) -> String {
 
 /// Sends an operation as Spoke's client does (`operationName`, `variables`, `query`) and
 /// returns the answer and its raw text.
-async fn send(
+pub(crate) async fn send(
     app: &TestApp,
     token: &str,
     operation: &str,
@@ -371,7 +371,13 @@ async fn send(
 }
 
 /// Sends an operation and asserts it answered without errors.
-async fn ok(app: &TestApp, token: &str, operation: &str, query: &str, variables: Value) -> Value {
+pub(crate) async fn ok(
+    app: &TestApp,
+    token: &str,
+    operation: &str,
+    query: &str,
+    variables: Value,
+) -> Value {
     let (answer, _) = send(app, token, operation, query, variables).await;
     assert!(answer["errors"].is_null(), "{operation}: {answer}");
     answer["data"].clone()
@@ -379,7 +385,7 @@ async fn ok(app: &TestApp, token: &str, operation: &str, query: &str, variables:
 
 /// What the Bandwidth form posts on save: its state (`{...config, country}` plus what was typed),
 /// without `dialogOpen` and `error`, and without the password when it still reads `<Encrypted>`.
-fn form_submission(config: &Value, typed: Value) -> Value {
+pub(crate) fn form_submission(config: &Value, typed: Value) -> Value {
     let mut state: Map<String, Value> = config.as_object().cloned().unwrap_or_default();
     state.insert("country".into(), json!("United States"));
     state.insert("advancedCollapse".into(), json!(true));
@@ -390,11 +396,11 @@ fn form_submission(config: &Value, typed: Value) -> Value {
     Value::Object(state)
 }
 
-fn address_fields() -> Value {
+pub(crate) fn address_fields() -> Value {
     json!({"houseNumber": "900", "streetName": "Main Campus Dr", "city": "Raleigh", "stateCode": "NC", "zip": "27606"})
 }
 
-async fn settings_page(app: &TestApp, token: &str, org: i32) -> Value {
+pub(crate) async fn settings_page(app: &TestApp, token: &str, org: i32) -> Value {
     ok(
         app,
         token,
@@ -406,7 +412,12 @@ async fn settings_page(app: &TestApp, token: &str, org: i32) -> Value {
         .clone()
 }
 
-async fn save_vendor_form(app: &TestApp, token: &str, org: i32, config: Value) -> (Value, String) {
+pub(crate) async fn save_vendor_form(
+    app: &TestApp,
+    token: &str,
+    org: i32,
+    config: Value,
+) -> (Value, String) {
     send(
         app,
         token,
@@ -419,7 +430,7 @@ async fn save_vendor_form(app: &TestApp, token: &str, org: i32, config: Value) -
 
 /// Polls the Phone Numbers page (as Spoke does every 5 s, here every 100 ms, bounded) until
 /// `done` holds for the organization it returns.
-async fn poll_phone_numbers_page(
+pub(crate) async fn poll_phone_numbers_page(
     app: &TestApp,
     token: &str,
     org: i32,
@@ -445,7 +456,7 @@ async fn poll_phone_numbers_page(
 }
 
 /// The managers that choose the sending number (this server's own field), as a list.
-async fn sending_managers(app: &TestApp, token: &str, org: i32) -> Vec<Value> {
+pub(crate) async fn sending_managers(app: &TestApp, token: &str, org: i32) -> Vec<Value> {
     let answer = ok(
         app,
         token,
@@ -460,7 +471,7 @@ async fn sending_managers(app: &TestApp, token: &str, org: i32) -> Vec<Value> {
         .clone()
 }
 
-fn counts_of<'a>(page: &'a Value, area_code: &str) -> Option<&'a Value> {
+pub(crate) fn counts_of<'a>(page: &'a Value, area_code: &str) -> Option<&'a Value> {
     page["phoneNumberCounts"]
         .as_array()
         .expect("a list")

@@ -5,8 +5,8 @@ mod spoke_settings;
 
 pub use spoke_settings::{
     DEFAULT_OPT_OUT_MESSAGE, DEFAULT_SIDEBOX_CHOICES, MANAGER_DATA_KEY, OrganizationEdit,
-    SpokeSettings, Theme, clear_caches, edit_organization, update_opt_out_message, update_theme,
-    update_texting_hours, update_texting_hours_enforcement,
+    SpokeSettings, Theme, clear_caches, edit_organization, update_opt_out_message,
+    update_texting_hours, update_texting_hours_enforcement, update_theme,
 };
 
 use serde_json::{Map, Value};
@@ -156,5 +156,4 @@ mod tests {
             "unreadable settings fall back to the default"
         );
     }
-
 }

@@ -127,7 +127,6 @@ impl SpokeSettings {
     }
 }
 
-
 /// Spoke's `updateTextingHours`: hours 0–24 local to the contact, start before end.
 pub async fn update_texting_hours(
     state: &AppState,
@@ -258,7 +257,8 @@ pub async fn edit_organization(
             Ok(Value::Object(map)) => Some(map),
             _ => {
                 return Err(AppError::InvalidInput(
-                    "featuresJSON must be a JSON object, e.g. {\"OPT_OUT_MESSAGE\": \"Bye\"}".into(),
+                    "featuresJSON must be a JSON object, e.g. {\"OPT_OUT_MESSAGE\": \"Bye\"}"
+                        .into(),
                 ));
             }
         },
@@ -346,9 +346,14 @@ fn check(settings: &OrgSettings, default_managers: &str) -> Result<()> {
     let hour = |key: &str, default: i64| -> Result<i64> {
         match settings.get(key) {
             None => Ok(default),
-            Some(value) => value.as_i64().filter(|h| (0..=24).contains(h)).ok_or_else(|| {
-                AppError::InvalidInput(format!("{key} must be a whole hour from 0 to 24, not {value}"))
-            }),
+            Some(value) => value
+                .as_i64()
+                .filter(|h| (0..=24).contains(h))
+                .ok_or_else(|| {
+                    AppError::InvalidInput(format!(
+                        "{key} must be a whole hour from 0 to 24, not {value}"
+                    ))
+                }),
         }
     };
     let start = hour("textingHoursStart", 9)?;
@@ -494,10 +499,16 @@ mod tests {
         let ok = OrgSettings::parse(r#"{"textingHoursStart": 8, "textingHoursEnd": 20}"#);
         assert!(check(&ok, "sticky-sender,numpicker-basic").is_ok());
         for (bad, field) in [
-            (r#"{"textingHoursStart": 22, "textingHoursEnd": 20}"#, "textingHoursStart"),
+            (
+                r#"{"textingHoursStart": 22, "textingHoursEnd": 20}"#,
+                "textingHoursStart",
+            ),
             (r#"{"textingHoursEnd": "late"}"#, "textingHoursEnd"),
             (r#"{"textingHoursEnforced": "yes"}"#, "textingHoursEnforced"),
-            (r#"{"SERVICE_MANAGERS": "numpicker-basic,sticky-sender"}"#, "SERVICE_MANAGERS"),
+            (
+                r#"{"SERVICE_MANAGERS": "numpicker-basic,sticky-sender"}"#,
+                "SERVICE_MANAGERS",
+            ),
             (r#"{"DEFAULT_SERVICE": "twilio"}"#, "DEFAULT_SERVICE"),
         ] {
             let error = check(&OrgSettings::parse(bad), "sticky-sender,numpicker-basic")
