@@ -27,8 +27,9 @@ pub struct Address {
     pub country: Option<String>,
 }
 
-/// A change of credentials. `None` keeps what is stored; an empty id clears it.
-#[derive(Debug, Clone, Default)]
+/// A change of credentials. `None` keeps what is stored; an empty id clears it. `Debug` never
+/// shows the password.
+#[derive(Clone, Default)]
 pub struct CredentialsUpdate {
     pub account_id: String,
     pub user_name: String,
@@ -40,6 +41,21 @@ pub struct CredentialsUpdate {
     pub address: Option<Address>,
     /// Store without asking Bandwidth (offline setup); the account then reads as unverified.
     pub skip_verification: bool,
+}
+
+impl std::fmt::Debug for CredentialsUpdate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CredentialsUpdate")
+            .field("account_id", &self.account_id)
+            .field("user_name", &self.user_name)
+            .field("password", &self.password.as_ref().map(|_| "***"))
+            .field("site_id", &self.site_id)
+            .field("sip_peer_id", &self.sip_peer_id)
+            .field("application_id", &self.application_id)
+            .field("address", &self.address)
+            .field("skip_verification", &self.skip_verification)
+            .finish()
+    }
 }
 
 /// An organization's Bandwidth account as callers may see it: never the password.
@@ -281,4 +297,20 @@ fn required(field: &str, value: &str) -> Result<String> {
         )));
     }
     Ok(value.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_credentials_change_never_prints_its_password() {
+        let update = CredentialsUpdate {
+            password: Some("hunter2-plaintext".into()),
+            ..Default::default()
+        };
+        let printed = format!("{update:?}");
+        assert!(!printed.contains("hunter2"), "{printed}");
+        assert!(printed.contains("***"));
+    }
 }

@@ -48,6 +48,33 @@ fn serve_refuses_a_service_other_than_bandwidth() {
     );
 }
 
+#[test]
+fn serve_refuses_unknown_or_misordered_service_managers_naming_the_value_and_the_fix() {
+    for (list, expected) in [
+        (
+            "numpicker-basic,sticky-sender",
+            "use \"sticky-sender,numpicker-basic\"",
+        ),
+        ("sticky-sender,carrier-lookup", "known managers"),
+    ] {
+        let output = binary()
+            .args(["serve", "--database-url", "sqlite::memory:"])
+            .env("SESSION_SECRET", SESSION_SECRET)
+            .env("SERVICE_MANAGERS", list)
+            .output()
+            .expect("the binary runs");
+        assert!(!output.status.success(), "{list}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("SERVICE_MANAGERS")
+                && stderr.contains(list)
+                && stderr.contains(expected),
+            "{list}: {stderr}"
+        );
+        assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
+    }
+}
+
 #[tokio::test]
 async fn serve_on_a_fresh_database_answers_readyz() {
     let database = fresh_database().await;
