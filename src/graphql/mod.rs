@@ -6,6 +6,7 @@ mod error;
 mod mutation;
 mod organization;
 mod query;
+mod settings;
 mod types;
 
 use async_graphql::{Context, EmptySubscription, Schema};
@@ -21,18 +22,26 @@ pub type AppSchema = Schema<query::QueryRoot, mutation::MutationRoot, EmptySubsc
 
 /// Builds the schema once, with the shared state as data.
 pub fn build_schema(state: AppState) -> AppSchema {
-    Schema::build(query::QueryRoot, mutation::MutationRoot, EmptySubscription)
-        .data(state)
-        .limit_depth(16)
-        .limit_complexity(2_000)
-        .finish()
+    Schema::build(
+        query::QueryRoot,
+        mutation::MutationRoot::default(),
+        EmptySubscription,
+    )
+    .data(state)
+    .limit_depth(16)
+    .limit_complexity(2_000)
+    .finish()
 }
 
 /// The SDL of the schema, as checked in at `schema.graphql`.
 pub fn sdl() -> String {
-    Schema::build(query::QueryRoot, mutation::MutationRoot, EmptySubscription)
-        .finish()
-        .sdl()
+    Schema::build(
+        query::QueryRoot,
+        mutation::MutationRoot::default(),
+        EmptySubscription,
+    )
+    .finish()
+    .sdl()
 }
 
 /// The per-request caller: `None` when no valid token was sent.

@@ -195,7 +195,7 @@ impl TestApp {
 
     /// A token for a new member of `org` with `role`.
     pub async fn token(&self, org: i32, role: Role) -> String {
-        access::create_member_token(&self.db, org, role)
+        access::create_member_token(&self.db, org, role, &Default::default())
             .await
             .expect("create a token")
     }

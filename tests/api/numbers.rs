@@ -9,7 +9,7 @@ use spoke_bandwidth::store::entities::contact;
 use crate::helpers::TestApp;
 use crate::provisioning::{address, buy, org_with_credentials, provision, requests, wait_for_job};
 
-const COUNTS: &str = "query($org: String!) { organization(id: $org) { phoneNumberCounts { areaCode state availableCount } } }";
+const COUNTS: &str = "query($org: String!) { organization(id: $org) { phoneNumberCounts { areaCode state availableCount allocatedCount } } }";
 const NUMBERS: &str = "query($org: String!, $areaCode: String) { organization(id: $org) { phoneNumbers(areaCode: $areaCode) { phoneNumber areaCode state serviceId } } }";
 const DELETE: &str = "mutation($org: ID!, $areaCode: String!) { deletePhoneNumbers(organizationId: $org, areaCode: $areaCode) { id } }";
 const SYNC: &str = "mutation($org: String!) { syncPhoneNumbers(organizationId: $org) { id } }";
@@ -22,7 +22,17 @@ async fn provisioned(app: &TestApp) -> (i32, String) {
     (org, owner)
 }
 
+/// Held numbers per area code (available plus allocated).
 async fn counts(app: &TestApp, owner: &str, org: i32) -> Vec<(String, i64)> {
+    split_counts(app, owner, org)
+        .await
+        .into_iter()
+        .map(|(area_code, available, allocated)| (area_code, available + allocated))
+        .collect()
+}
+
+/// `(areaCode, availableCount, allocatedCount)` per row of Spoke's Phone Numbers page.
+async fn split_counts(app: &TestApp, owner: &str, org: i32) -> Vec<(String, i64, i64)> {
     let answer = app
         .graphql(Some(owner), COUNTS, json!({"org": org.to_string()}))
         .await;
@@ -34,6 +44,7 @@ async fn counts(app: &TestApp, owner: &str, org: i32) -> Vec<(String, i64)> {
             (
                 c["areaCode"].as_str().unwrap().to_owned(),
                 c["availableCount"].as_i64().unwrap(),
+                c["allocatedCount"].as_i64().unwrap(),
             )
         })
         .collect()
@@ -169,6 +180,11 @@ async fn deleting_an_area_code_disconnects_its_unused_numbers_and_the_counts_dro
     .insert(&app.db)
     .await
     .unwrap();
+    assert_eq!(
+        split_counts(&app, &owner, org).await,
+        [("212".to_owned(), 2, 0), ("919".to_owned(), 2, 1)],
+        "the page promises to delete exactly what the delete releases"
+    );
 
     let job = run_job(
         &app,
@@ -198,8 +214,8 @@ async fn deleting_an_area_code_disconnects_its_unused_numbers_and_the_counts_dro
         "the sticky number stays: {body}"
     );
     assert_eq!(
-        counts(&app, &owner, org).await,
-        [("212".to_owned(), 2), ("919".to_owned(), 1)]
+        split_counts(&app, &owner, org).await,
+        [("212".to_owned(), 2, 0), ("919".to_owned(), 0, 1)]
     );
     let state = app.emulator_get("/_emulator/state").await;
     assert_eq!(state["numbers"].as_array().unwrap().len(), 3);

@@ -18,6 +18,8 @@ const PROVISION: &str = r#"mutation($org: String!, $input: ProvisionBandwidthInp
   }
 }"#;
 
+const ACCOUNT: &str = "query($org: String!) { organization(id: $org) { bandwidth { siteId } } }";
+
 const CONFIGURED: &str = r#"query($org: String!) {
   organization(id: $org) { fullyConfigured serviceVendor { fullyConfigured } }
 }"#;
@@ -343,10 +345,43 @@ async fn hand_entered_ids_are_checked_and_used_never_recreated() {
 }
 
 #[tokio::test]
-async fn a_hand_entered_site_unknown_to_bandwidth_fails_with_its_text_and_is_not_replaced() {
+async fn a_hand_entered_site_unknown_to_bandwidth_is_refused_when_saved_and_nothing_is_stored() {
     let app = spawn_app_with_emulator().await;
-    let (org, owner) =
-        org_with_credentials(&app, json!({"siteId": "3014", "address": address()})).await;
+    let org = app.create_org("Vote Now").await;
+    let owner = app.token(org, Role::Owner).await;
+    let mut input = app.emulator_credentials();
+    input["siteId"] = json!("3014");
+    let saved = app
+        .graphql(
+            Some(&owner),
+            CREDENTIALS,
+            json!({"org": org.to_string(), "input": input}),
+        )
+        .await;
+    assert_eq!(error_code(&saved), "BAD_USER_INPUT", "{saved}");
+    let message = saved["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("siteId \"3014\"") && message.contains("Nothing was saved"),
+        "{message}"
+    );
+    let account = app
+        .graphql(Some(&owner), ACCOUNT, json!({"org": org.to_string()}))
+        .await;
+    assert!(
+        account["data"]["organization"]["bandwidth"].is_null(),
+        "{account}"
+    );
+}
+
+#[tokio::test]
+async fn a_hand_entered_site_stored_unchecked_and_unknown_to_bandwidth_fails_provisioning_with_its_text_and_is_not_replaced()
+ {
+    let app = spawn_app_with_emulator().await;
+    let (org, owner) = org_with_credentials(
+        &app,
+        json!({"siteId": "3014", "address": address(), "skipVerification": true}),
+    )
+    .await;
 
     let result = provision(&app, &owner, org, json!(null)).await;
     assert_eq!(result["state"], "FAILED");

@@ -27,7 +27,11 @@ struct Submission {
 #[derive(Clone)]
 pub struct CallbackWriter {
     queue: mpsc::Sender<Submission>,
+    sticky: Arc<StickyCache>,
 }
+
+/// Whether sticky-sender is on, per organization, read at most every [`STICKY_TTL`].
+type StickyCache = Mutex<HashMap<i32, (bool, Instant)>>;
 
 impl std::fmt::Debug for CallbackWriter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -42,8 +46,7 @@ struct Writer {
     postgres: Option<HeldConnections>,
     /// `SERVICE_MANAGERS`, for organizations without their own list.
     default_managers: String,
-    /// Whether sticky-sender is on, per organization, read at most every [`STICKY_TTL`].
-    sticky: Mutex<HashMap<i32, (bool, Instant)>>,
+    sticky: Arc<StickyCache>,
 }
 
 /// How long an organization's sticky-sender setting is trusted before it is read again.
@@ -64,14 +67,24 @@ impl CallbackWriter {
             }
             _ => (1, None),
         };
+        let sticky = Arc::new(StickyCache::default());
         let writer = Arc::new(Writer {
             db,
             postgres,
             default_managers,
-            sticky: Mutex::default(),
+            sticky: sticky.clone(),
         });
         tokio::spawn(collect(receiver, Arc::new(Semaphore::new(slots)), writer));
-        Self { queue }
+        Self { queue, sticky }
+    }
+
+    /// Forgets what is cached of the organization's settings, so the next callback reads them
+    /// again (after a settings change, and Spoke's `clearCachedOrgAndExtensionCaches`).
+    pub fn forget_settings(&self, organization_id: i32) {
+        self.sticky
+            .lock()
+            .expect("not poisoned")
+            .remove(&organization_id);
     }
 
     /// Applies the effects of one request; returns once they are committed.
