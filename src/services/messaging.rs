@@ -142,15 +142,18 @@ pub async fn send_message(
 }
 
 /// The answer to a request whose key names a message already stored: that message, once its
-/// send has settled (bounded by `SEND_TIMEOUT_MS`), provided the request asks for the same thing.
+/// send has settled (bounded by `SEND_TIMEOUT_MS`), provided the request asks for the same thing
+/// (contact, text, media, campaign and contact ids).
 async fn first_send(
     state: &AppState,
     mut first: message::Model,
     contact: &PhoneNumber,
     request: &SendRequest,
 ) -> Result<message::Model> {
+    let media = serde_json::to_string(&request.media_urls).map_err(anyhow::Error::from)?;
     if first.contact_number != contact.as_str()
         || first.text != request.text
+        || first.media != media
         || first.campaign_id != request.campaign_id
         || first.contact_id != request.contact_id
     {
