@@ -87,6 +87,7 @@ pub async fn reconcile(state: &AppState, message: &message::Model) -> Result<Set
         return Ok(Settled::Found);
     }
     if age < grace {
+        store::sends::touch(&state.db, message.id).await?;
         return Ok(Settled::Pending);
     }
     // Bandwidth does not have it: posting again cannot double it.
@@ -214,6 +215,7 @@ async fn give_up_if_late(
     late: bool,
 ) -> Result<Settled> {
     if !late {
+        store::sends::touch(&state.db, message.id).await?;
         return Ok(Settled::Pending);
     }
     store::sends::settle(

@@ -136,6 +136,16 @@ pub async fn bind_service_id(
     }
 }
 
+/// Marks a message looked at now, so a sweep that cannot settle it moves on to others first.
+pub async fn touch(db: &impl ConnectionTrait, id: i64) -> Result<(), DbErr> {
+    message::Entity::update_many()
+        .col_expr(message::Column::UpdatedAt, Expr::value(chrono::Utc::now()))
+        .filter(message::Column::Id.eq(id))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
 /// Outbound messages in `status` not updated since `before`, oldest first (served by the
 /// `bandwidth_messages_open_sends` index).
 pub async fn list_stale(
