@@ -378,7 +378,12 @@ async fn demo_serves_graphiql_its_printed_operations_work_and_ctrl_c_stops_it_cl
             }
         };
         let sent = post(operations[0].clone()).await;
-        assert_eq!(sent["sendMessage"]["sendStatus"], "SENT", "{sent}");
+        // Accepted; its callback (found by the tag) may already have delivered it.
+        assert!(
+            ["SENT", "DELIVERED"]
+                .contains(&sent["sendMessage"]["sendStatus"].as_str().unwrap_or("")),
+            "{sent}"
+        );
         assert!(
             sent["sendMessage"]["userNumber"]
                 .as_str()

@@ -87,7 +87,11 @@ async fn a_message_goes_out_from_the_contacts_area_code_and_ends_delivered_throu
     )
     .await;
     let message = &sent["data"]["sendMessage"];
-    assert_eq!(message["sendStatus"], "SENT", "{sent}");
+    // Accepted; its callback (found by the tag) may already have delivered it.
+    assert!(
+        ["SENT", "DELIVERED"].contains(&message["sendStatus"].as_str().unwrap_or("")),
+        "{sent}"
+    );
     assert_eq!(message["contactNumber"], "+12125557001");
     assert!(
         message["userNumber"].as_str().unwrap().starts_with("+1212"),
@@ -177,7 +181,15 @@ async fn a_send_to_a_4720_number_ends_in_error_with_the_code_and_its_description
     let (org, owner) = ready(&app).await;
 
     let sent = send(&app, &owner, org, "+19195554720", "This will bounce").await;
-    assert_eq!(sent["data"]["sendMessage"]["sendStatus"], "SENT", "{sent}");
+    // Accepted; its failure callback (found by the tag) may already have arrived.
+    assert!(
+        ["SENT", "ERROR"].contains(
+            &sent["data"]["sendMessage"]["sendStatus"]
+                .as_str()
+                .unwrap_or("")
+        ),
+        "{sent}"
+    );
     let messages = wait_for(&app, &owner, org, "+19195554720", |m| {
         m[0]["sendStatus"] == "ERROR"
     })
@@ -286,7 +298,15 @@ async fn a_rate_limited_send_is_retried_and_goes_out() {
     app.emulator_post("/_emulator/faults", fault).await;
 
     let sent = send(&app, &owner, org, "+19195557008", "hi").await;
-    assert_eq!(sent["data"]["sendMessage"]["sendStatus"], "SENT", "{sent}");
+    // Accepted; its callback (found by the tag) may already have delivered it.
+    assert!(
+        ["SENT", "DELIVERED"].contains(
+            &sent["data"]["sendMessage"]["sendStatus"]
+                .as_str()
+                .unwrap_or("")
+        ),
+        "{sent}"
+    );
     assert_eq!(
         crate::provisioning::requests(&app, "POST", "/messages")
             .await

@@ -158,12 +158,12 @@ async fn the_same_key_in_two_organizations_names_two_messages() {
     let input = json!({"contactNumber": "+19195557103", "text": "Hi", "idempotencyKey": "shared"});
     let first = send_with(&app, &owner, org, input.clone()).await;
     let second = send_with(&app, &other_owner, other, input).await;
-    assert_eq!(
-        first["data"]["sendMessage"]["sendStatus"], "SENT",
+    assert!(
+        first["data"]["sendMessage"]["serviceId"].is_string(),
         "{first}"
     );
-    assert_eq!(
-        second["data"]["sendMessage"]["sendStatus"], "SENT",
+    assert!(
+        second["data"]["sendMessage"]["serviceId"].is_string(),
         "{second}"
     );
     assert_ne!(

@@ -141,7 +141,13 @@ pub async fn post(
             ))
         }
     };
-    store::sends::settle(&state.db, message.id, SETTLE_FROM, outcome).await?;
+    let segments = outcome.segment_count;
+    if !store::sends::settle(&state.db, message.id, SETTLE_FROM, outcome).await?
+        && let Some(segments) = segments
+    {
+        // Its callback got there first (found by the tag); keep what only the answer says.
+        store::sends::record_segment_count(&state.db, message.id, segments).await?;
+    }
     store::sends::find(&state.db, message.id)
         .await?
         .ok_or_else(|| AppError::NotFound("the message is gone".into()))

@@ -104,6 +104,22 @@ pub async fn settle(
     Ok(result.rows_affected == 1)
 }
 
+/// Records Bandwidth's segment count on a message that has none yet (a callback settled the
+/// message before the answer to its post was written).
+pub async fn record_segment_count(
+    db: &impl ConnectionTrait,
+    id: i64,
+    segment_count: i32,
+) -> Result<(), DbErr> {
+    message::Entity::update_many()
+        .col_expr(message::Column::SegmentCount, Expr::value(segment_count))
+        .filter(message::Column::Id.eq(id))
+        .filter(message::Column::SegmentCount.is_null())
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
 /// Gives an outbound message of the organization Bandwidth's id when it has none yet (a callback
 /// or a lookup found it by its tag). False when it already has one or is not ours.
 pub async fn bind_service_id(
