@@ -266,8 +266,9 @@ async fn check_changed_ids(
             .await
             .map_err(|e| refused("siteId", site, "a sub-account", e))?;
     }
-    let site_changed = changed(&ids.site, stored.map(|s| &s.site_id));
-    if (site_changed || changed(&ids.peer, stored.map(|s| &s.sip_peer_id)))
+    // A stored location on a changed site is provisioning's to replace (when it created it) or
+    // to report; only a location id that itself changed is checked here.
+    if changed(&ids.peer, stored.map(|s| &s.sip_peer_id))
         && let (Some(site), Some(peer)) = (&ids.site, &ids.peer)
     {
         client

@@ -130,8 +130,14 @@ async fn serve_on_a_fresh_database_answers_readyz() {
 fn help_never_prints_the_database_password_from_the_environment() {
     let output = binary()
         .args(["serve", "--help"])
-        .env("DATABASE_URL", "postgres://app:db-pass-987@db.example.org/spoke")
-        .env("ENCRYPTION_KEY", "c2VjcmV0LWtleS1ub3QtdG8tcHJpbnQtMzJieXRlcw==")
+        .env(
+            "DATABASE_URL",
+            "postgres://app:db-pass-987@db.example.org/spoke",
+        )
+        .env(
+            "ENCRYPTION_KEY",
+            "c2VjcmV0LWtleS1ub3QtdG8tcHJpbnQtMzJieXRlcw==",
+        )
         .output()
         .expect("the binary runs");
     let help = String::from_utf8_lossy(&output.stdout);
