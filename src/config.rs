@@ -77,6 +77,12 @@ pub enum Command {
         #[command(flatten)]
         settings: Settings,
     },
+    /// Seal every stored secret again under ENCRYPTION_KEY, bound to its organization (after a
+    /// key change, with the old key as ENCRYPTION_KEY_PREVIOUS); prints how many were resealed.
+    RotateSecrets {
+        #[command(flatten)]
+        settings: Settings,
+    },
     /// Manage organizations.
     Org {
         #[command(subcommand)]
@@ -216,6 +222,10 @@ pub struct Settings {
     /// 32-byte base64 key for secrets at rest; default: HKDF-SHA256 of SESSION_SECRET.
     #[arg(long, env = "ENCRYPTION_KEY", hide_env_values = true)]
     pub encryption_key: Option<Secret>,
+    /// The key secrets were sealed with before ENCRYPTION_KEY changed: accepted for reading
+    /// until `rotate-secrets` has sealed everything again under the new key.
+    #[arg(long, env = "ENCRYPTION_KEY_PREVIOUS", hide_env_values = true)]
+    pub encryption_key_previous: Option<Secret>,
     /// The service vendor; only `bandwidth` is supported.
     #[arg(long, env = "DEFAULT_SERVICE", default_value = "bandwidth")]
     pub default_service: String,
