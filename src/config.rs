@@ -253,6 +253,28 @@ pub struct Settings {
     /// Log filter (tracing's EnvFilter syntax).
     #[arg(long = "log", env = "RUST_LOG", default_value = "info")]
     pub rust_log: String,
+    /// Longest one call to Bandwidth may take, in milliseconds (connecting included).
+    #[arg(long, env = "BANDWIDTH_TIMEOUT_MS", default_value_t = 30_000, value_parser = clap::value_parser!(u64).range(100..=300_000))]
+    pub bandwidth_timeout_ms: u64,
+    /// Longest a send spends posting to Bandwidth, retries included, in milliseconds; a post
+    /// still unanswered then has an unknown outcome (`UNKNOWN`) and is reconciled.
+    #[arg(long, env = "SEND_TIMEOUT_MS", default_value_t = 60_000, value_parser = clap::value_parser!(u64).range(100..=600_000))]
+    pub send_timeout_ms: u64,
+    /// How often the send sweeper looks for messages whose outcome is not known, in milliseconds.
+    #[arg(long, env = "SEND_SWEEP_INTERVAL_MS", default_value_t = 5_000, value_parser = clap::value_parser!(u64).range(50..=600_000))]
+    pub send_sweep_interval_ms: u64,
+    /// How long after a post Bandwidth's message list may still not show an accepted message, in
+    /// milliseconds: "not found" only counts as "Bandwidth does not have it" after this.
+    #[arg(long, env = "SEND_LOOKUP_GRACE_MS", default_value_t = 120_000, value_parser = clap::value_parser!(u64).range(0..=86_400_000))]
+    pub send_lookup_grace_ms: u64,
+    /// Longest a message stays `UNKNOWN` when Bandwidth cannot be asked, in milliseconds; then it
+    /// is marked `SENT` with a note (it may have been delivered, so never `ERROR`).
+    #[arg(long, env = "SEND_UNKNOWN_DEADLINE_MS", default_value_t = 3_600_000, value_parser = clap::value_parser!(u64).range(1_000..=86_400_000))]
+    pub send_unknown_deadline_ms: u64,
+    /// Most posts of one message to Bandwidth (a repost happens only once Bandwidth is known not
+    /// to have the message).
+    #[arg(long, env = "SEND_MAX_POSTS", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=10))]
+    pub send_max_posts: u32,
 }
 
 /// Why `serve` refuses to start: each reads as one line an operator can act on.
@@ -329,6 +351,16 @@ impl Settings {
             Some(secret) if !secret.expose().is_empty() => Ok(secret),
             _ => Err(ConfigError::MissingSessionSecret),
         }
+    }
+
+    /// [`Settings::bandwidth_timeout_ms`] as a duration.
+    pub fn bandwidth_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.bandwidth_timeout_ms)
+    }
+
+    /// [`Settings::send_timeout_ms`] as a duration.
+    pub fn send_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.send_timeout_ms)
     }
 
     /// `BASE_URL` without a trailing slash.

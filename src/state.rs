@@ -35,8 +35,12 @@ impl AppState {
             &session_secret,
         )?;
         let http = reqwest::Client::builder()
-            .connect_timeout(std::time::Duration::from_secs(5))
-            .timeout(std::time::Duration::from_secs(30))
+            .connect_timeout(
+                settings
+                    .bandwidth_timeout()
+                    .min(std::time::Duration::from_secs(5)),
+            )
+            .timeout(settings.bandwidth_timeout())
             .user_agent(concat!("spoke-bandwidth/", env!("CARGO_PKG_VERSION")))
             .build()
             .expect("the TLS backend is compiled in");

@@ -14,7 +14,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 use subtle::ConstantTimeEq;
 
-use super::state::{EmulatorState, RecordedRequest, now_rfc3339};
+use super::state::{EmulatorState, FaultAction, RecordedRequest, now_rfc3339};
 use super::xml::Element;
 
 /// Largest request body the emulator reads (Bandwidth's payloads are a few kB).
@@ -258,23 +258,47 @@ pub async fn record_and_inject(
     };
 
     let fault = take_fault(&state, &method, &path_and_query);
+    let handle = |mut parts: axum::http::request::Parts, drop_callbacks: bool| {
+        if drop_callbacks {
+            parts.extensions.insert(DropCallbacks);
+        }
+        next.run(Request::from_parts(parts, Body::from(bytes.clone())))
+    };
     let response = match fault {
-        Some((delay, status)) => {
-            if !delay.is_zero() {
-                tokio::time::sleep(delay.min(MAX_FAULT_DELAY)).await;
-            }
-            match status {
-                Some(status) => fault_response(api, status, &path),
-                None => {
-                    next.run(Request::from_parts(parts, Body::from(bytes.clone())))
-                        .await
+        Some(fault) => {
+            let delay = fault.delay.min(MAX_FAULT_DELAY);
+            match fault.action {
+                FaultAction::Refuse => match fault.status {
+                    Some(status) => {
+                        // Recorded before the delay, so a client that gives up still shows in
+                        // the log (with the status it would have got).
+                        record(&state, &method, &path_and_query, &bytes, status.as_u16());
+                        tokio::time::sleep(delay).await;
+                        return fault_response(api, status, &path);
+                    }
+                    None => {
+                        tokio::time::sleep(delay).await;
+                        handle(parts, fault.drop_callbacks).await
+                    }
+                },
+                FaultAction::AcceptThenDelay => {
+                    // Recorded when handled: the request was accepted, only its answer is late.
+                    let response = handle(parts, fault.drop_callbacks).await;
+                    let status = response.status().as_u16();
+                    record(&state, &method, &path_and_query, &bytes, status);
+                    tokio::time::sleep(delay).await;
+                    return response;
+                }
+                FaultAction::AcceptThenGarble => {
+                    let response = handle(parts, fault.drop_callbacks).await;
+                    if !delay.is_zero() {
+                        tokio::time::sleep(delay).await;
+                    }
+                    garble(response).await
                 }
             }
         }
-        None => {
-            next.run(Request::from_parts(parts, Body::from(bytes.clone())))
-                .await
-        }
+        None => handle(parts, false).await,
     };
     record(
         &state,
@@ -296,12 +320,29 @@ fn record(state: &EmulatorState, method: &Method, path: &str, body: &Bytes, stat
     });
 }
 
-/// Consumes one use of the first fault matching the request; returns its delay and status.
-fn take_fault(
-    state: &EmulatorState,
-    method: &Method,
-    path: &str,
-) -> Option<(Duration, Option<StatusCode>)> {
+/// Marks a request whose callbacks must never be posted (a `dropCallbacks` fault).
+#[derive(Debug, Clone, Copy)]
+pub struct DropCallbacks;
+
+/// The part of a matched fault that shapes the answer.
+struct Matched {
+    delay: Duration,
+    status: Option<StatusCode>,
+    action: FaultAction,
+    drop_callbacks: bool,
+}
+
+/// The same status and headers with the body cut to its first half (at least one byte short).
+async fn garble(response: Response) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let bytes = to_bytes(body, MAX_BODY_BYTES).await.unwrap_or_default();
+    let cut = bytes.slice(..bytes.len() / 2);
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(cut))
+}
+
+/// Consumes one use of the first fault matching the request.
+fn take_fault(state: &EmulatorState, method: &Method, path: &str) -> Option<Matched> {
     let mut journal = state.journal();
     let index = journal.faults.iter().position(|f| {
         f.remaining > 0
@@ -312,10 +353,12 @@ fn take_fault(
     })?;
     let fault = &mut journal.faults[index];
     fault.remaining -= 1;
-    let found = (
-        Duration::from_millis(fault.delay_ms),
-        fault.status.and_then(|s| StatusCode::from_u16(s).ok()),
-    );
+    let found = Matched {
+        delay: Duration::from_millis(fault.delay_ms),
+        status: fault.status.and_then(|s| StatusCode::from_u16(s).ok()),
+        action: fault.action,
+        drop_callbacks: fault.drop_callbacks,
+    };
     journal.faults.retain(|f| f.remaining > 0);
     Some(found)
 }
