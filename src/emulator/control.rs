@@ -129,10 +129,15 @@ pub struct FaultRequest {
     pub times: Option<u32>,
     /// Delay before answering, in milliseconds (capped at 120 000).
     pub delay_ms: Option<u64>,
+    /// Serve the request in full, then cut the connection instead of answering (after the
+    /// delay, if any); not combined with `status`.
+    #[serde(default)]
+    pub drop_answer: bool,
 }
 
-/// `POST /_emulator/faults {method, path, status, times, delayMs}`: 201 with the stored fault
-/// `{id, method, path, status, remaining, delayMs}`. Faults match in the order they were added.
+/// `POST /_emulator/faults {method, path, status, times, delayMs, dropAnswer}`: 201 with the
+/// stored fault `{id, method, path, status, remaining, delayMs, dropAnswer}`. Faults match in
+/// the order they were added.
 async fn add_fault(
     State(state): State<EmulatorState>,
     axum::Json(request): axum::Json<FaultRequest>,
@@ -140,8 +145,17 @@ async fn add_fault(
     if request.status.is_some_and(|s| !(100..=599).contains(&s)) {
         return control_error(StatusCode::BAD_REQUEST, "status must be 100..=599");
     }
-    if request.status.is_none() && request.delay_ms.unwrap_or(0) == 0 {
-        return control_error(StatusCode::BAD_REQUEST, "give a status, a delayMs, or both");
+    if request.drop_answer && request.status.is_some() {
+        return control_error(
+            StatusCode::BAD_REQUEST,
+            "dropAnswer serves the request and sends no answer: it takes no status",
+        );
+    }
+    if request.status.is_none() && request.delay_ms.unwrap_or(0) == 0 && !request.drop_answer {
+        return control_error(
+            StatusCode::BAD_REQUEST,
+            "give a status, a delayMs, both, or dropAnswer",
+        );
     }
     let mut journal = state.journal();
     journal.next_fault_id += 1;
@@ -152,6 +166,7 @@ async fn add_fault(
         status: request.status,
         remaining: request.times.unwrap_or(1),
         delay_ms: request.delay_ms.unwrap_or(0).min(120_000),
+        drop_answer: request.drop_answer,
     };
     let body = json!(fault);
     if fault.remaining > 0 {

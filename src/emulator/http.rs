@@ -230,8 +230,9 @@ pub async fn messaging_auth(
     next.run(request).await
 }
 
-/// Outermost middleware on API routes: applies a matching injected fault (delay and/or status),
-/// then records the request with the status it was answered with.
+/// Outermost middleware on API routes: applies a matching injected fault (delay and/or status,
+/// or a dropped answer), then records the request with the status it was answered with (a
+/// dropped answer records the status the request was served with).
 pub async fn record_and_inject(
     State(state): State<EmulatorState>,
     request: Request,
@@ -259,7 +260,29 @@ pub async fn record_and_inject(
 
     let fault = take_fault(&state, &method, &path_and_query);
     let response = match fault {
-        Some((delay, status)) => {
+        Some(TakenFault {
+            drop_answer: true,
+            delay,
+            ..
+        }) => {
+            // The request is served in full (an order is created), then the answer is cut off.
+            let served = next
+                .run(Request::from_parts(parts, Body::from(bytes.clone())))
+                .await;
+            if !delay.is_zero() {
+                tokio::time::sleep(delay.min(MAX_FAULT_DELAY)).await;
+            }
+            record(
+                &state,
+                &method,
+                &path_and_query,
+                &bytes,
+                served.status().as_u16(),
+            );
+            let (head, _) = served.into_parts();
+            return Response::from_parts(head, Body::new(CutOff));
+        }
+        Some(TakenFault { delay, status, .. }) => {
             if !delay.is_zero() {
                 tokio::time::sleep(delay.min(MAX_FAULT_DELAY)).await;
             }
@@ -296,12 +319,34 @@ fn record(state: &EmulatorState, method: &Method, path: &str, body: &Bytes, stat
     });
 }
 
-/// Consumes one use of the first fault matching the request; returns its delay and status.
-fn take_fault(
-    state: &EmulatorState,
-    method: &Method,
-    path: &str,
-) -> Option<(Duration, Option<StatusCode>)> {
+/// A body that fails at once: the connection is cut before the answer's body arrives, so the
+/// client sees a transport error although the request was served.
+struct CutOff;
+
+impl http_body::Body for CutOff {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+        std::task::Poll::Ready(Some(Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "the emulator dropped the answer (injected fault)",
+        ))))
+    }
+}
+
+/// What one use of a fault does.
+struct TakenFault {
+    delay: Duration,
+    status: Option<StatusCode>,
+    drop_answer: bool,
+}
+
+/// Consumes one use of the first fault matching the request.
+fn take_fault(state: &EmulatorState, method: &Method, path: &str) -> Option<TakenFault> {
     let mut journal = state.journal();
     let index = journal.faults.iter().position(|f| {
         f.remaining > 0
@@ -312,10 +357,11 @@ fn take_fault(
     })?;
     let fault = &mut journal.faults[index];
     fault.remaining -= 1;
-    let found = (
-        Duration::from_millis(fault.delay_ms),
-        fault.status.and_then(|s| StatusCode::from_u16(s).ok()),
-    );
+    let found = TakenFault {
+        delay: Duration::from_millis(fault.delay_ms),
+        status: fault.status.and_then(|s| StatusCode::from_u16(s).ok()),
+        drop_answer: fault.drop_answer,
+    };
     journal.faults.retain(|f| f.remaining > 0);
     Some(found)
 }

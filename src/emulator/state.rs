@@ -281,6 +281,9 @@ pub struct Fault {
     pub status: Option<u16>,
     pub remaining: u32,
     pub delay_ms: u64,
+    /// Serve the request, then cut the connection instead of answering (the client cannot
+    /// tell whether it was served: e.g. an order is placed, its answer lost).
+    pub drop_answer: bool,
 }
 
 /// Records and faults kept beside the world.
