@@ -372,6 +372,25 @@ async fn a_runner_that_lost_its_lease_stops_the_job_and_writes_nothing() {
     assert_eq!(after.lease_owner.as_deref(), Some("thief"));
     assert_eq!(after.payload, before.payload, "the payload is untouched");
     assert_eq!(after.result_message, None, "no outcome written");
+
+    // The job's effects check the lease too: the run that lost it cannot open their transaction.
+    let stale = JobContext {
+        id: queued.id,
+        organization_id: org,
+        attempt: before.attempts,
+        owner: before.lease_owner.clone().unwrap(),
+        lease: Duration::from_millis(300),
+    };
+    let refused = jobs::begin_effects(&state, &stale).await;
+    assert!(
+        matches!(refused, Err(spoke_bandwidth::error::AppError::Conflict(_))),
+        "{refused:?}"
+    );
+    let holder = JobContext {
+        owner: "thief".into(),
+        ..stale
+    };
+    assert!(jobs::begin_effects(&state, &holder).await.is_ok());
 }
 
 #[tokio::test]
