@@ -496,6 +496,10 @@ async fn a_panicking_job_fails_after_the_cap_and_the_runner_goes_on_with_other_j
     runner.await.unwrap();
 }
 
+/// One job's run, boxed.
+type BoxedRun =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<String, JobFailure>> + Send>>;
+
 /// Spans of jobs as they ran: (organization, start, end).
 type Spans = Arc<Mutex<Vec<(i32, Instant, Instant)>>>;
 
@@ -503,15 +507,7 @@ fn timed(
     spans: Spans,
     in_flight: Arc<AtomicUsize>,
     most: Arc<AtomicUsize>,
-) -> impl Fn(
-    AppState,
-    JobContext,
-    JobSpec,
-) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<String, JobFailure>> + Send>>
-+ Clone
-+ Send
-+ Sync
-+ 'static {
+) -> impl Fn(AppState, JobContext, JobSpec) -> BoxedRun + Clone + Send + Sync + 'static {
     move |_: AppState, job: JobContext, _: JobSpec| {
         let (spans, in_flight, most) = (spans.clone(), in_flight.clone(), most.clone());
         Box::pin(async move {

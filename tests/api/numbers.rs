@@ -369,7 +369,10 @@ async fn a_buy_whose_order_answer_was_lost_finds_the_placed_order_instead_of_ord
         .nth(1)
         .and_then(|rest| rest.split('<').next())
         .unwrap_or_else(|| panic!("no CustomerOrderId in {body}"));
-    assert!(reference.starts_with(&format!("sbw-{org}-job-")), "{reference}");
+    assert!(
+        reference.starts_with(&format!("sbw-{org}-job-")),
+        "{reference}"
+    );
     let lookups: Vec<Value> = app
         .emulator_get("/_emulator/requests")
         .await
@@ -391,7 +394,12 @@ async fn a_buy_whose_order_answer_was_lost_finds_the_placed_order_instead_of_ord
 
 /// Places an order straight on the emulator's Dashboard API, as a run killed right after its
 /// POST would have left it.
-async fn order_on_bandwidth(app: &TestApp, customer_order_id: &str, area_code: &str, quantity: u32) {
+async fn order_on_bandwidth(
+    app: &TestApp,
+    customer_order_id: &str,
+    area_code: &str,
+    quantity: u32,
+) {
     let config = app.emulator().state().config().clone();
     let state = app.emulator_get("/_emulator/state").await;
     let site = &state["sites"][0]["id"];
