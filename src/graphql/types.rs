@@ -110,8 +110,8 @@ impl ServiceVendor {
     }
 }
 
-/// Bandwidth credentials as entered by an owner.
-#[derive(Debug, Clone, InputObject)]
+/// Bandwidth credentials as entered by an owner (no `Debug`: it holds the password).
+#[derive(Clone, InputObject)]
 pub struct BandwidthCredentialsInput {
     pub account_id: String,
     pub user_name: String,

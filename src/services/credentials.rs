@@ -27,8 +27,9 @@ pub struct Address {
     pub country: Option<String>,
 }
 
-/// A change of credentials. `None` keeps what is stored; an empty id clears it.
-#[derive(Debug, Clone, Default)]
+/// A change of credentials. `None` keeps what is stored; an empty id clears it. `Debug` never
+/// shows the password.
+#[derive(Clone, Default)]
 pub struct CredentialsUpdate {
     pub account_id: String,
     pub user_name: String,
@@ -40,6 +41,21 @@ pub struct CredentialsUpdate {
     pub address: Option<Address>,
     /// Store without asking Bandwidth (offline setup); the account then reads as unverified.
     pub skip_verification: bool,
+}
+
+impl std::fmt::Debug for CredentialsUpdate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CredentialsUpdate")
+            .field("account_id", &self.account_id)
+            .field("user_name", &self.user_name)
+            .field("password", &self.password.as_ref().map(|_| "***"))
+            .field("site_id", &self.site_id)
+            .field("sip_peer_id", &self.sip_peer_id)
+            .field("application_id", &self.application_id)
+            .field("address", &self.address)
+            .field("skip_verification", &self.skip_verification)
+            .finish()
+    }
 }
 
 /// An organization's Bandwidth account as callers may see it: never the password.
@@ -141,23 +157,8 @@ pub async fn update_credentials(
         }
     };
 
-    let keep = |new: Option<String>, old: Option<String>| match new {
-        Some(id) if id.trim().is_empty() => None,
-        Some(id) => Some(id.trim().to_owned()),
-        None => old,
-    };
     let old = existing.clone();
-    let ids = Ids {
-        site: keep(update.site_id, old.as_ref().and_then(|o| o.site_id.clone())),
-        peer: keep(
-            update.sip_peer_id,
-            old.as_ref().and_then(|o| o.sip_peer_id.clone()),
-        ),
-        application: keep(
-            update.application_id,
-            old.as_ref().and_then(|o| o.application_id.clone()),
-        ),
-    };
+    let ids = merged_ids(&update, old.as_ref());
 
     let verified_at = if update.skip_verification {
         None
@@ -177,29 +178,66 @@ pub async fn update_credentials(
         check_changed_ids(&client, &account_id, &ids, old.as_ref()).await?;
         Some(Utc::now())
     };
+    let address = update
+        .address
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(anyhow::Error::from)?;
 
-    let now = Utc::now();
-    let model = bandwidth_account::Model {
-        organization_id,
-        account_id,
-        user_name,
-        password_ciphertext: sealed.ciphertext,
-        password_nonce: sealed.nonce,
-        password_key_id: sealed.key_id,
-        site_id: ids.site,
-        sip_peer_id: ids.peer,
-        application_id: ids.application,
-        address: match update.address {
-            Some(a) => Some(serde_json::to_string(&a).map_err(anyhow::Error::from)?),
-            None => old.as_ref().and_then(|o| o.address.clone()),
-        },
-        verified_at,
-        created_at: old.as_ref().map_or(now, |o| o.created_at),
-        updated_at: now,
-        provisioning: old.as_ref().and_then(|o| o.provisioning.clone()),
+    // Compare-and-swap: the write succeeds only if no provisioning run saved ids (or its log)
+    // since the row was read; otherwise re-read and merge, so neither overwrites the other.
+    let mut read = old;
+    for _ in 0..CREDENTIAL_WRITE_ATTEMPTS {
+        let now = Utc::now();
+        let ids = merged_ids(&update, read.as_ref());
+        let model = bandwidth_account::Model {
+            organization_id,
+            account_id: account_id.clone(),
+            user_name: user_name.clone(),
+            password_ciphertext: sealed.ciphertext.clone(),
+            password_nonce: sealed.nonce.clone(),
+            password_key_id: sealed.key_id.clone(),
+            site_id: ids.site,
+            sip_peer_id: ids.peer,
+            application_id: ids.application,
+            address: address
+                .clone()
+                .or_else(|| read.as_ref().and_then(|o| o.address.clone())),
+            verified_at,
+            created_at: read.as_ref().map_or(now, |o| o.created_at),
+            updated_at: now,
+            provisioning: read.as_ref().and_then(|o| o.provisioning.clone()),
+        };
+        let written = match &read {
+            None => store::accounts::insert_if_absent(&state.db, model.clone()).await?,
+            Some(read) => store::accounts::update_credentials_if(&state.db, &model, read).await?,
+        };
+        if written {
+            return Ok(Account::from_model(model, state.settings.base_url()));
+        }
+        read = store::accounts::find(&state.db, organization_id).await?;
+    }
+    Err(AppError::Conflict(
+        "the account kept changing while these credentials were saved (provisioning is running?); save again".into(),
+    ))
+}
+
+/// How many times a credentials save re-reads and retries when provisioning wrote in between.
+const CREDENTIAL_WRITE_ATTEMPTS: usize = 10;
+
+/// The ids after `update` over what is stored: `None` keeps, empty clears, anything else sets.
+fn merged_ids(update: &CredentialsUpdate, stored: Option<&bandwidth_account::Model>) -> Ids {
+    let keep = |new: &Option<String>, old: Option<&Option<String>>| match new {
+        Some(id) if id.trim().is_empty() => None,
+        Some(id) => Some(id.trim().to_owned()),
+        None => old.cloned().flatten(),
     };
-    store::accounts::upsert(&state.db, model.clone()).await?;
-    Ok(Account::from_model(model, state.settings.base_url()))
+    Ids {
+        site: keep(&update.site_id, stored.map(|o| &o.site_id)),
+        peer: keep(&update.sip_peer_id, stored.map(|o| &o.sip_peer_id)),
+        application: keep(&update.application_id, stored.map(|o| &o.application_id)),
+    }
 }
 
 /// The account's password as it is stored (sealed).
@@ -250,8 +288,9 @@ async fn check_changed_ids(
             .await
             .map_err(|e| refused("siteId", site, "a sub-account", e))?;
     }
-    let site_changed = changed(&ids.site, stored.map(|s| &s.site_id));
-    if (site_changed || changed(&ids.peer, stored.map(|s| &s.sip_peer_id)))
+    // A stored location on a changed site is provisioning's to replace (when it created it) or
+    // to report; only a location id that itself changed is checked here.
+    if changed(&ids.peer, stored.map(|s| &s.sip_peer_id))
         && let (Some(site), Some(peer)) = (&ids.site, &ids.peer)
     {
         client
@@ -281,4 +320,20 @@ fn required(field: &str, value: &str) -> Result<String> {
         )));
     }
     Ok(value.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_credentials_change_never_prints_its_password() {
+        let update = CredentialsUpdate {
+            password: Some("hunter2-plaintext".into()),
+            ..Default::default()
+        };
+        let printed = format!("{update:?}");
+        assert!(!printed.contains("hunter2"), "{printed}");
+        assert!(printed.contains("***"));
+    }
 }

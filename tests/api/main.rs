@@ -11,6 +11,7 @@ mod jobs;
 mod migrations;
 mod numbers;
 mod provisioning;
+mod role_matrix;
 mod schema;
 mod sending;
 mod spoke_pages;

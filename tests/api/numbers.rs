@@ -235,7 +235,7 @@ async fn a_sync_marks_a_number_removed_on_bandwidths_side_as_released() {
     assert_eq!(job["state"], "SUCCEEDED", "{job}");
     assert_eq!(
         job["resultMessage"],
-        "2 numbers on the Bandwidth location; 0 added, 1 released"
+        "2 numbers on the Bandwidth location; 0 added, 1 released (no longer on the account)"
     );
     let list: Vec<Value> = numbers(&app, &owner, org, None)
         .await
@@ -269,7 +269,8 @@ async fn a_sync_adds_numbers_bought_outside_this_server() {
 
     let job = run_job(&app, &owner, org, SYNC, json!({"org": org.to_string()})).await;
     assert_eq!(
-        job["resultMessage"], "2 numbers on the Bandwidth location; 2 added, 0 released",
+        job["resultMessage"],
+        "2 numbers on the Bandwidth location; 2 added, 0 released (no longer on the account)",
         "{job}"
     );
     assert_eq!(counts(&app, &owner, org).await, [("646".to_owned(), 2)]);
@@ -482,4 +483,52 @@ async fn a_buy_resumed_after_its_runner_was_killed_past_the_order_polls_that_ord
         "{posts:?}"
     );
     assert_eq!(counts(&app, &owner, org).await, [("919".to_owned(), 3)]);
+}
+
+#[tokio::test]
+async fn moving_the_organization_to_another_site_releases_no_number() {
+    let app = spawn().await;
+    let (org, owner) = provisioned(&app).await;
+    assert_eq!(buy(&app, &owner, org, "919", 3).await["state"], "SUCCEEDED");
+    // Another existing sub-account on the same Bandwidth account.
+    let (other, other_owner) = org_with_credentials(&app, json!({"address": address()})).await;
+    let other_site =
+        provision(&app, &other_owner, other, json!(null)).await["account"]["siteId"].clone();
+
+    let mut input = app.emulator_credentials();
+    input["siteId"] = other_site.clone();
+    let changed = app
+        .graphql(
+            Some(&owner),
+            "mutation($org: String!, $input: BandwidthCredentialsInput!) { updateBandwidthCredentials(organizationId: $org, input: $input) { siteId } }",
+            json!({"org": org.to_string(), "input": input}),
+        )
+        .await;
+    assert_eq!(
+        changed["data"]["updateBandwidthCredentials"]["siteId"], other_site,
+        "{changed}"
+    );
+    let again = provision(&app, &owner, org, json!(null)).await;
+    assert_eq!(again["state"], "COMPLETE", "{again}");
+    let sync = again["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "number-sync")
+        .unwrap()
+        .clone();
+    assert!(
+        sync["detail"]
+            .as_str()
+            .unwrap()
+            .contains("3 numbers not on this location but still in service on the account, kept"),
+        "{sync}"
+    );
+    assert_eq!(counts(&app, &owner, org).await, [("919".to_owned(), 3)]);
+    assert!(
+        requests(&app, "POST", "/disconnects").await.is_empty(),
+        "nothing was released on Bandwidth"
+    );
+    let state = app.emulator_get("/_emulator/state").await;
+    assert_eq!(state["numbers"].as_array().unwrap().len(), 3);
 }
