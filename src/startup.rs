@@ -73,6 +73,7 @@ impl Application {
         let runner = tokio::spawn(services::jobs::run_jobs(
             self.state.clone(),
             format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple()),
+            services::jobs::RunnerOptions::from_settings(&self.state.settings),
             services::numbers::run_job,
             async move {
                 let _ = jobs_stopped.await;

@@ -106,6 +106,8 @@ async fn start(emulator: Option<Emulator>, configure: impl FnOnce(&mut Settings)
     settings.listen_addr = listener.local_addr().unwrap();
     settings.base_url = address.clone();
     settings.encryption_key = None;
+    // Retries after a transient failure come quickly, so tests that force one stay fast.
+    settings.job_retry_base_ms = 50;
     // Nothing listens on port 9 of loopback: without an emulator, Bandwidth is unreachable.
     let (dashboard, messaging) = match &emulator {
         Some(e) => (e.dashboard_url(), e.messaging_url()),

@@ -84,7 +84,7 @@ pub fn routes() -> Router<EmulatorState> {
         )
         .route(
             "/accounts/{account}/orders",
-            axum::routing::post(orders::create_order),
+            get(orders::list_orders).post(orders::create_order),
         )
         .route("/accounts/{account}/orders/{order}", get(orders::get_order))
         .route(
