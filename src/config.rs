@@ -231,6 +231,20 @@ pub struct Settings {
     /// Log filter (tracing's EnvFilter syntax).
     #[arg(long = "log", env = "RUST_LOG", default_value = "info")]
     pub rust_log: String,
+    /// Largest `POST /graphql` body, in bytes; a larger one is refused with 413 before it is read.
+    #[arg(long, env = "GRAPHQL_MAX_BODY", default_value_t = 1024 * 1024)]
+    pub graphql_max_body: usize,
+    /// Most fields one GraphQL request selects (every field and `__typename` counts 1, fragments
+    /// count where they are spread).
+    #[arg(long, env = "GRAPHQL_MAX_FIELDS", default_value_t = 2_000)]
+    pub graphql_max_fields: usize,
+    /// Most mutation fields one GraphQL request carries (`sendMessage` included).
+    #[arg(long, env = "GRAPHQL_MAX_MUTATION_FIELDS", default_value_t = 10)]
+    pub graphql_max_mutation_fields: usize,
+    /// Whether the schema answers introspection (`__schema`, `__type`); GraphiQL needs it. Turn it
+    /// off in production with `false`.
+    #[arg(long, env = "GRAPHQL_INTROSPECTION", default_value = "true", action = clap::ArgAction::Set, value_parser = clap::builder::BoolishValueParser::new())]
+    pub graphql_introspection: bool,
 }
 
 /// Why `serve` refuses to start: each reads as one line an operator can act on.

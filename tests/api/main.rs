@@ -8,6 +8,7 @@ mod credentials;
 mod helpers;
 mod inventory;
 mod jobs;
+mod limits;
 mod migrations;
 mod numbers;
 mod provisioning;
