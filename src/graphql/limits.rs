@@ -80,7 +80,11 @@ pub fn check_nesting(query: &str) -> ServerResult<()> {
             b'"' if bytes[i..].starts_with(b"\"\"\"") => {
                 i += 3;
                 while i < bytes.len() && !bytes[i..].starts_with(b"\"\"\"") {
-                    i += if bytes[i..].starts_with(b"\\\"\"\"") { 4 } else { 1 };
+                    i += if bytes[i..].starts_with(b"\\\"\"\"") {
+                        4
+                    } else {
+                        1
+                    };
                 }
                 i += 2;
             }
@@ -262,7 +266,11 @@ mod tests {
 
     #[test]
     fn nesting_past_the_bound_is_refused_without_parsing() {
-        let deep = format!("{{ a(x: {}1{}) }}", "[".repeat(100_000), "]".repeat(100_000));
+        let deep = format!(
+            "{{ a(x: {}1{}) }}",
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
         let refused = check_nesting(&deep).unwrap_err();
         assert_eq!(
             refused.extensions.unwrap().get("code"),
@@ -286,7 +294,11 @@ mod tests {
     #[test]
     fn typename_aliases_count_as_fields() {
         let many: String = (0..101).map(|i| format!("a{i}: __typename ")).collect();
-        assert!(check(&format!("{{ {many} }}")).unwrap_err().contains("101 fields"));
+        assert!(
+            check(&format!("{{ {many} }}"))
+                .unwrap_err()
+                .contains("101 fields")
+        );
         let few: String = (0..100).map(|i| format!("a{i}: __typename ")).collect();
         assert!(check(&format!("{{ {few} }}")).is_ok());
     }

@@ -21,7 +21,7 @@ use crate::services::access;
 pub async fn execute(State(state): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
     let request = match read_request(&headers, &body) {
         Ok(request) => request,
-        Err(refusal) => return refusal,
+        Err((status, code, message)) => return refuse(status, code, &message),
     };
     let caller = match bearer_token(&headers) {
         None => None,
@@ -47,7 +47,10 @@ pub async fn execute(State(state): State<Shared>, headers: HeaderMap, body: Byte
 
 /// The request in the body, or the refusal to answer: 415 for multipart and other media types,
 /// 400 for a body that is not one GraphQL request in JSON.
-fn read_request(headers: &HeaderMap, body: &[u8]) -> Result<async_graphql::Request, Response> {
+fn read_request(
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<async_graphql::Request, (StatusCode, &'static str, String)> {
     let media_type = headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -61,25 +64,25 @@ fn read_request(headers: &HeaderMap, body: &[u8]) -> Result<async_graphql::Reque
     match media_type.as_deref() {
         None | Some("application/json") | Some("application/graphql-response+json") => {}
         Some(other) if other.starts_with("multipart/") => {
-            return Err(refuse(
+            return Err((
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "UNSUPPORTED_MEDIA_TYPE",
-                "multipart requests are not accepted: no field of this API takes a file; send application/json",
+                "multipart requests are not accepted: no field of this API takes a file; send application/json".into(),
             ));
         }
         Some(_) => {
-            return Err(refuse(
+            return Err((
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "UNSUPPORTED_MEDIA_TYPE",
-                "send the GraphQL request as application/json",
+                "send the GraphQL request as application/json".into(),
             ));
         }
     }
     serde_json::from_slice(body).map_err(|e| {
-        refuse(
+        (
             StatusCode::BAD_REQUEST,
             "BAD_REQUEST",
-            &format!("the body is not one GraphQL request in JSON: {e}"),
+            format!("the body is not one GraphQL request in JSON: {e}"),
         )
     })
 }

@@ -53,7 +53,23 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     Migrator::up(db, None).await
 }
 
-/// `SELECT 1`: whether the database answers (for `/readyz`).
+/// `SELECT 1`: whether the database answers.
 pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
     db.ping().await
+}
+
+/// The readiness probe: on PostgreSQL, whether the messages table can be written now (the lock
+/// every `UPDATE` and `INSERT` takes, asked with a 1 s `lock_timeout` and released at once; it
+/// waits for nobody but a lock that blocks writers); on SQLite, a ping.
+pub async fn probe(db: &DatabaseConnection) -> Result<(), DbErr> {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    if db.get_database_backend() != sea_orm::DatabaseBackend::Postgres {
+        return db.ping().await;
+    }
+    let txn = db.begin().await?;
+    txn.execute_unprepared(
+        "SET LOCAL lock_timeout = '1s'; LOCK TABLE bandwidth_messages IN ROW EXCLUSIVE MODE",
+    )
+    .await?;
+    txn.rollback().await
 }

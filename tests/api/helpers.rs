@@ -45,14 +45,17 @@ pub async fn fresh_database() -> TestDatabase {
                 _dir: None,
             }
         }
-        _ => {
-            let dir = tempfile::tempdir().expect("a temporary folder");
-            let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
-            TestDatabase {
-                url,
-                _dir: Some(dir),
-            }
-        }
+        _ => fresh_sqlite_database(),
+    }
+}
+
+/// A new SQLite file in a temporary folder, whatever `TEST_DATABASE_URL` says.
+pub fn fresh_sqlite_database() -> TestDatabase {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+    TestDatabase {
+        url,
+        _dir: Some(dir),
     }
 }
 
@@ -90,9 +93,17 @@ pub async fn spawn_app_with_emulator() -> TestApp {
     start(Some(emulator)).await
 }
 
+/// Starts the server over the given database (tests that compare backends pick both).
+pub async fn spawn_app_on(database: TestDatabase) -> TestApp {
+    start_on(database, None).await
+}
+
 async fn start(emulator: Option<Emulator>) -> TestApp {
+    start_on(fresh_database().await, emulator).await
+}
+
+async fn start_on(database: TestDatabase, emulator: Option<Emulator>) -> TestApp {
     capture_logs();
-    let database = fresh_database().await;
     let listener = TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind the server");

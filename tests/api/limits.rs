@@ -122,7 +122,11 @@ impl Served {
                         Ok(n) => got.extend_from_slice(&buffer[..n]),
                     }
                 }
-                String::from_utf8_lossy(&got).lines().next().unwrap_or("").to_owned()
+                String::from_utf8_lossy(&got)
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+                    .to_owned()
             });
             if stream.write_all(head.as_bytes()).is_ok() {
                 let mut chunk = vec![b'a'; 64 * 1024];
@@ -283,7 +287,10 @@ async fn fifty_thousand_typename_aliases_and_300_mutations_are_refused_with_code
     assert_eq!(code(&answer), "TOO_MANY_MUTATIONS", "{answer}");
 
     let (_, answer) = served.graphql("{ a: __typename b: __typename }").await;
-    assert_eq!(answer["data"]["a"], "QueryRoot", "small requests still run: {answer}");
+    assert_eq!(
+        answer["data"]["a"], "QueryRoot",
+        "small requests still run: {answer}"
+    );
 }
 
 #[tokio::test]
@@ -291,7 +298,10 @@ async fn introspection_answers_by_default_and_not_when_switched_off() {
     let query = "{ __schema { queryType { name } } }";
     let on = serve(&[]).await;
     let (_, answer) = on.graphql(query).await;
-    assert_eq!(answer["data"]["__schema"]["queryType"]["name"], "QueryRoot", "{answer}");
+    assert_eq!(
+        answer["data"]["__schema"]["queryType"]["name"], "QueryRoot",
+        "{answer}"
+    );
     drop(on);
 
     let off = serve(&[("GRAPHQL_INTROSPECTION", "false")]).await;

@@ -2,6 +2,7 @@
 //! `TEST_DATABASE_URL` (PostgreSQL) or a fresh SQLite file when it is unset.
 
 mod access;
+mod callback_answers;
 mod callbacks;
 mod commands;
 mod credentials;
