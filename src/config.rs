@@ -174,6 +174,23 @@ pub enum TokenCommand {
     },
 }
 
+/// `SQLITE_SYNCHRONOUS` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SqliteSynchronous {
+    Full,
+    Normal,
+}
+
+impl Settings {
+    /// The SQLite durability to open the database with.
+    pub fn sqlite_sync(&self) -> crate::store::SqliteSync {
+        match self.sqlite_synchronous {
+            SqliteSynchronous::Full => crate::store::SqliteSync::Full,
+            SqliteSynchronous::Normal => crate::store::SqliteSync::Normal,
+        }
+    }
+}
+
 /// Roles as typed on the command line.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum RoleArg {
@@ -231,6 +248,10 @@ pub struct Settings {
     /// Log filter (tracing's EnvFilter syntax).
     #[arg(long = "log", env = "RUST_LOG", default_value = "info")]
     pub rust_log: String,
+    /// SQLite only: `full` syncs the WAL at every commit, so an acknowledged callback survives a
+    /// power loss; `normal` is faster but may lose the last commits on power loss.
+    #[arg(long, env = "SQLITE_SYNCHRONOUS", value_enum, default_value_t = SqliteSynchronous::Full)]
+    pub sqlite_synchronous: SqliteSynchronous,
     /// Largest `POST /graphql` body, in bytes; a larger one is refused with 413 before it is read.
     #[arg(long, env = "GRAPHQL_MAX_BODY", default_value_t = 1024 * 1024)]
     pub graphql_max_body: usize,

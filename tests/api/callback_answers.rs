@@ -435,3 +435,30 @@ async fn while_the_messages_table_is_locked_on_postgresql_readyz_answers_503_and
     );
     assert!(captured_logs().contains("readiness check failed"));
 }
+
+#[tokio::test]
+async fn sqlite_syncs_every_commit_so_an_acknowledged_callback_survives_power_loss() {
+    let app = spawn_app_on(fresh_sqlite_database()).await;
+    let row = app
+        .db
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DatabaseBackend::Sqlite,
+            "PRAGMA synchronous",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let level: i32 = row.try_get_by_index(0).unwrap();
+    assert_eq!(level, 2, "synchronous=FULL");
+    let journal = app
+        .db
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DatabaseBackend::Sqlite,
+            "PRAGMA journal_mode",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let mode: String = journal.try_get_by_index(0).unwrap();
+    assert_eq!(mode, "wal");
+}
