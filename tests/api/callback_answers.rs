@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder, TransactionTrait};
 use serde_json::{Value, json};
+use spoke_bandwidth::services::access::Role;
 use spoke_bandwidth::store;
 use spoke_bandwidth::store::entities::{contact, message};
 use spoke_bandwidth::store::messages::{NewOutbound, SendUpdate};
@@ -114,6 +115,21 @@ async fn a_report_for_a_message_never_stored_and_no_send_in_flight_is_acknowledg
         captured_logs().contains("bw-never-stored"),
         "and logged with its id"
     );
+    let query = "query($org: String!) { organization(id: $org) { orphanReports { serviceId kind times } } }";
+    let owner = app.token(org, Role::Owner).await;
+    let answer = app
+        .graphql(Some(&owner), query, json!({"org": org.to_string()}))
+        .await;
+    assert_eq!(
+        answer["data"]["organization"]["orphanReports"],
+        json!([{"serviceId": "bw-never-stored", "kind": "message-delivered", "times": 2}]),
+        "{answer}"
+    );
+    let texter = app.token(org, Role::Texter).await;
+    let answer = app
+        .graphql(Some(&texter), query, json!({"org": org.to_string()}))
+        .await;
+    assert_eq!(crate::helpers::error_code(&answer), "FORBIDDEN", "owners only");
 }
 
 #[tokio::test]

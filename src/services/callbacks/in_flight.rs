@@ -96,12 +96,21 @@ impl Deferrals {
     }
 }
 
-/// Logs and counts an orphan.
-pub fn record_orphan(org: i32, report: &StatusReport) {
+/// Logs and counts an orphan; returns the row that keeps it for the owner.
+pub fn record_orphan(org: i32, report: &StatusReport) -> store::callbacks::NewOrphan {
     metrics::counter!("callback_orphan_events_total").increment(1);
     tracing::warn!(
         org_id = org,
         service_id = %report.service_id,
         "a delivery report tagged for this organization names a message it never stored and no send in flight could own: acknowledged as an orphan"
     );
+    let (kind, error_code) = match &report.outcome {
+        super::Outcome::Delivered => ("message-delivered", None),
+        super::Outcome::Failed { error_code, .. } => ("message-failed", *error_code),
+    };
+    store::callbacks::NewOrphan {
+        service_id: report.service_id.clone(),
+        kind,
+        error_code,
+    }
 }

@@ -108,6 +108,16 @@ impl NotStored {
     }
 }
 
+/// The organization's most recent orphan reports (`limit` clamped to 1..=100).
+pub async fn orphan_reports(
+    state: &crate::state::AppState,
+    organization_id: i32,
+    limit: i32,
+) -> crate::error::Result<Vec<crate::store::entities::orphan_report::Model>> {
+    let limit = limit.clamp(1, 100) as u64;
+    Ok(crate::store::callbacks::list_orphans(&state.db, organization_id, limit).await?)
+}
+
 mod health;
 mod in_flight;
 mod parse;

@@ -159,6 +159,13 @@ async fn collect(
 /// The events of a batch that held their request's answer back.
 type Deferred = HashSet<(i32, String)>;
 
+/// What a batch found besides its plan: deferred events, and orphans to keep for the owner.
+#[derive(Default)]
+struct Aside {
+    deferred: Deferred,
+    orphans: Vec<(i32, store::callbacks::NewOrphan)>,
+}
+
 impl Writer {
     /// Applies a batch at once; when that fails, each request is retried alone so one bad
     /// request cannot fail the others, and only what committed is acknowledged.
@@ -207,10 +214,17 @@ impl Writer {
         self.health.batch_started();
         let result = self.apply_inner(requests).await;
         self.health.batch_ended(result.is_ok());
-        result
+        let aside = result?;
+        // Kept for the owner once the batch committed; the answer does not depend on it.
+        for (org, orphan) in aside.orphans {
+            if let Err(e) = store::callbacks::record_orphans(&self.db, org, &[orphan]).await {
+                tracing::warn!(error = %e, org_id = org, "could not keep an orphan report");
+            }
+        }
+        Ok(aside.deferred)
     }
 
-    async fn apply_inner(&self, requests: &[(i32, &[Effect])]) -> Result<Deferred, DbErr> {
+    async fn apply_inner(&self, requests: &[(i32, &[Effect])]) -> Result<Aside, DbErr> {
         let groups = plan::group(requests);
         let mut sticky = Vec::with_capacity(groups.len());
         for events in &groups {
@@ -220,7 +234,7 @@ impl Writer {
             Some(connections) => {
                 let mut conn = connections.take().await?;
                 let mut plans = Vec::with_capacity(groups.len());
-                let mut deferred = Deferred::new();
+                let mut aside = Aside::default();
                 for (events, sticky) in groups.iter().zip(sticky) {
                     let ids = events.reported_ids();
                     let statuses = if ids.is_empty() {
@@ -237,18 +251,18 @@ impl Writer {
                     // Reports for messages not stored are rare: they ask the pool, not the
                     // connection the batch holds.
                     plans.push(
-                        self.decide(&self.db, events, sticky, &statuses, &mut deferred)
+                        self.decide(&self.db, events, sticky, &statuses, &mut aside)
                             .await?,
                     );
                 }
                 store::callbacks::postgres::apply(&mut conn, &plans, OPEN_STATUSES).await?;
                 connections.give_back(conn);
-                Ok(deferred)
+                Ok(aside)
             }
             None => {
                 let txn = self.db.begin().await?;
                 let mut plans = Vec::with_capacity(groups.len());
-                let mut deferred = Deferred::new();
+                let mut aside = Aside::default();
                 for (events, sticky) in groups.iter().zip(sticky) {
                     let ids = events.reported_ids();
                     let statuses = if ids.is_empty() {
@@ -257,26 +271,26 @@ impl Writer {
                         store::callbacks::statuses(&txn, events.org, &ids).await?
                     };
                     plans.push(
-                        self.decide(&txn, events, sticky, &statuses, &mut deferred)
+                        self.decide(&txn, events, sticky, &statuses, &mut aside)
                             .await?,
                     );
                 }
                 store::callbacks::apply_portable(&txn, &plans, OPEN_STATUSES).await?;
                 txn.commit().await?;
-                Ok(deferred)
+                Ok(aside)
             }
         }
     }
 
-    /// The organization's plan; reports for messages not stored are deferred (added to
-    /// `deferred`) or recorded as orphans.
+    /// The organization's plan; reports for messages not stored are deferred or orphaned
+    /// (added to `aside`).
     async fn decide(
         &self,
         db: &impl sea_orm::ConnectionTrait,
         events: &OrgEvents<'_>,
         sticky: bool,
         statuses: &HashMap<String, String>,
-        deferred: &mut Deferred,
+        aside: &mut Aside,
     ) -> Result<OrgPlan, DbErr> {
         let decided = plan::decide(events, sticky, statuses);
         if !decided.missing.is_empty() {
@@ -288,9 +302,11 @@ impl Writer {
                 match verdict {
                     Missing::Deferred => {
                         tracing::info!(org_id = events.org, service_id = %report.service_id, "a delivery report for a message still being sent is deferred");
-                        deferred.insert((events.org, (*key).to_owned()));
+                        aside.deferred.insert((events.org, (*key).to_owned()));
                     }
-                    Missing::Orphan => record_orphan(events.org, report),
+                    Missing::Orphan => aside
+                        .orphans
+                        .push((events.org, record_orphan(events.org, report))),
                     Missing::NotOurs => {}
                 }
             }

@@ -293,9 +293,11 @@ pub async fn record_contact_error(
 }
 
 mod apply;
+mod orphans;
 /// PostgreSQL: one statement (hence one round trip and one implicit transaction) applies a batch
 /// of one kind of event for one organization. Arrays are bound whole, so the SQL text is the
 /// same whatever the batch size and stays prepared on the connection.
 pub mod postgres;
 
 pub use apply::{Failure, OrgPlan, apply_portable, sends_in_flight, statuses};
+pub use orphans::{NewOrphan, list_orphans, record_orphans};
