@@ -129,7 +129,11 @@ async fn a_report_for_a_message_never_stored_and_no_send_in_flight_is_acknowledg
     let answer = app
         .graphql(Some(&texter), query, json!({"org": org.to_string()}))
         .await;
-    assert_eq!(crate::helpers::error_code(&answer), "FORBIDDEN", "owners only");
+    assert_eq!(
+        crate::helpers::error_code(&answer),
+        "FORBIDDEN",
+        "owners only"
+    );
 }
 
 #[tokio::test]

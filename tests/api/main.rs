@@ -12,6 +12,7 @@ mod jobs;
 mod limits;
 mod migrations;
 mod numbers;
+mod properties;
 mod provisioning;
 mod schema;
 mod sending;
