@@ -2,8 +2,8 @@
 
 use anyhow::Context;
 
-use crate::config::{Cli, Command, OrgCommand, RoleArg, Settings, TokenCommand};
-use crate::services::access::{self, Role};
+use crate::config::{Cli, Command, OrgCommand, Settings, TokenCommand};
+use crate::services::access;
 use crate::services::webhook_auth;
 use crate::startup::{self, Application};
 use crate::store;
@@ -46,18 +46,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     org,
                     role,
                     superadmin,
+                    name,
+                    email,
                 },
         } => {
             let db = open_migrated(&settings).await?;
+            let profile = access::UserProfile {
+                display_name: name,
+                email,
+            };
             let token = match (superadmin, org, role) {
-                (true, _, _) => access::create_superadmin_token(&db).await,
+                (true, _, _) => access::create_superadmin_token(&db, &profile).await,
                 (false, Some(org), Some(role)) => {
-                    let role = match role {
-                        RoleArg::Owner => Role::Owner,
-                        RoleArg::Admin => Role::Admin,
-                        RoleArg::Texter => Role::Texter,
-                    };
-                    access::create_member_token(&db, org, role).await
+                    access::create_member_token(&db, org, role, &profile).await
                 }
                 _ => anyhow::bail!("give --org ID --role ROLE, or --superadmin"),
             }

@@ -6,7 +6,9 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::str::FromStr;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
+
+use crate::services::access::Role;
 
 /// A string that must never be printed: `Debug` and `Display` show `***`.
 #[derive(Clone, PartialEq, Eq)]
@@ -165,17 +167,24 @@ pub enum TokenCommand {
         /// The organization the token's user belongs to.
         #[arg(long, required_unless_present = "superadmin", requires = "role")]
         org: Option<i32>,
-        /// The role in that organization.
-        #[arg(long, value_enum, requires = "org")]
-        role: Option<RoleArg>,
+        /// The role in that organization, Spoke's ladder from lowest: SUSPENDED, TEXTER,
+        /// VETTED_TEXTER, SUPERVOLUNTEER, ADMIN, OWNER (any case; `owner`, `admin`, `texter` too).
+        #[arg(long, value_parser = parse_role, requires = "org")]
+        role: Option<Role>,
         /// A token that spans every organization.
         #[arg(long, conflicts_with_all = ["org", "role"])]
         superadmin: bool,
+        /// The user's display name (shown in Spoke's user menu); defaults to e.g. `owner-of-org-1`.
+        #[arg(long)]
+        name: Option<String>,
+        /// The user's email; defaults to `<name>@spoke-bandwidth.invalid`.
+        #[arg(long)]
+        email: Option<String>,
     },
 }
 
 /// `SQLITE_SYNCHRONOUS` values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum SqliteSynchronous {
     Full,
     Normal,
@@ -191,21 +200,24 @@ impl Settings {
     }
 }
 
-/// Roles as typed on the command line.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum RoleArg {
-    Owner,
-    Admin,
-    Texter,
+fn parse_role(value: &str) -> Result<Role, String> {
+    Role::parse(value).ok_or_else(|| {
+        let names: Vec<_> = Role::LADDER.iter().map(|r| r.as_str()).collect();
+        format!("unknown role {value:?}; use one of {}", names.join(", "))
+    })
 }
 
 /// Settings shared by every command (SPEC §1.2); each reads its environment variable or its flag.
-#[derive(Debug, Clone, Args)]
+///
+/// `Debug` shows the addresses with any password replaced and leaves the rest out, so no log
+/// line or panic message can carry a secret.
+#[derive(Clone, Args)]
 pub struct Settings {
     /// SQLite (embedded default) or postgres:// URL.
     #[arg(
         long,
         env = "DATABASE_URL",
+        hide_env_values = true,
         default_value = "sqlite://spoke-bandwidth.db?mode=rwc"
     )]
     pub database_url: String,
@@ -279,6 +291,40 @@ pub enum ConfigError {
     UnsupportedService(String),
     #[error("ENCRYPTION_KEY must be 32 bytes encoded as base64 (e.g. `openssl rand -base64 32`)")]
     BadEncryptionKey,
+    #[error("SERVICE_MANAGERS is invalid: {0}")]
+    BadServiceManagers(String),
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("database_url", &redact_url(&self.database_url))
+            .field("listen_addr", &self.listen_addr)
+            .field("base_url", &redact_url(&self.base_url))
+            .field("default_service", &self.default_service)
+            .field("service_managers", &self.service_managers)
+            .field(
+                "bandwidth_dashboard_url",
+                &redact_url(&self.bandwidth_dashboard_url),
+            )
+            .field(
+                "bandwidth_messaging_url",
+                &redact_url(&self.bandwidth_messaging_url),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+/// A database URL with any password replaced, for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}://{user}:***{}", &url[..scheme_end], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
 }
 
 impl Settings {
@@ -302,6 +348,8 @@ impl Settings {
                 self.default_service.clone(),
             ));
         }
+        crate::services::managers::parse_list(&self.service_managers)
+            .map_err(ConfigError::BadServiceManagers)?;
         match &self.session_secret {
             Some(secret) if !secret.expose().is_empty() => Ok(secret),
             _ => Err(ConfigError::MissingSessionSecret),
@@ -311,5 +359,27 @@ impl Settings {
     /// `BASE_URL` without a trailing slash.
     pub fn base_url(&self) -> &str {
         self.base_url.trim_end_matches('/')
+    }
+}
+
+#[cfg(test)]
+mod redaction_tests {
+    use super::*;
+
+    #[test]
+    fn settings_print_no_password_of_any_url_or_secret() {
+        let mut settings = Settings::for_database(
+            "postgres://app:db-pass-123@db.example.org/spoke",
+            Some("session-secret-xyz"),
+        );
+        settings.bandwidth_dashboard_url = "https://u:bw-pass-456@dashboard.example/api".into();
+        let printed = format!("{settings:?}");
+        for secret in ["db-pass-123", "session-secret-xyz", "bw-pass-456"] {
+            assert!(!printed.contains(secret), "{printed}");
+        }
+        assert!(
+            printed.contains("postgres://app:***@db.example.org/spoke"),
+            "{printed}"
+        );
     }
 }

@@ -118,9 +118,10 @@ async fn seed(state: &AppState, emulator: &Emulator) -> anyhow::Result<Seed> {
     let organization_id = access::create_organization(&state.db, "Demo organization")
         .await
         .map_err(|e| anyhow::anyhow!("cannot create the organization: {e}"))?;
-    let token = access::create_member_token(&state.db, organization_id, Role::Owner)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot create the owner token: {e}"))?;
+    let token =
+        access::create_member_token(&state.db, organization_id, Role::Owner, &Default::default())
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot create the owner token: {e}"))?;
     let config = emulator.state().config().clone();
     credentials::update_credentials(
         state,

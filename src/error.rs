@@ -23,6 +23,9 @@ pub enum AppError {
     /// 403 / `FORBIDDEN`: a member whose role is too low for the action.
     #[error("this needs the {0} role in the organization")]
     RoleRequired(&'static str),
+    /// 403 / `FORBIDDEN`: a suspended member.
+    #[error("your membership of this organization is suspended; ask an owner to restore it")]
+    Suspended,
     /// 409 / `CONFLICT`.
     #[error("{0}")]
     Conflict(String),
@@ -47,7 +50,7 @@ impl AppError {
             AppError::NotFound(_) => "NOT_FOUND",
             AppError::InvalidInput(_) => "BAD_USER_INPUT",
             AppError::Unauthenticated => "UNAUTHENTICATED",
-            AppError::Forbidden | AppError::RoleRequired(_) => "FORBIDDEN",
+            AppError::Forbidden | AppError::RoleRequired(_) | AppError::Suspended => "FORBIDDEN",
             AppError::Conflict(_) => "CONFLICT",
             AppError::Upstream(_) => "UPSTREAM_ERROR",
             AppError::Db(_) | AppError::Internal(_) => "INTERNAL",

@@ -100,17 +100,7 @@ impl Application {
     }
 }
 
-/// A database URL with any password replaced, for messages and logs.
-pub fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => {
-            let userinfo = &url[scheme_end + 3..at];
-            let user = userinfo.split(':').next().unwrap_or("");
-            format!("{}://{user}:***{}", &url[..scheme_end], &url[at..])
-        }
-        _ => url.to_owned(),
-    }
-}
+pub use crate::config::redact_url;
 
 /// Resolves on Ctrl-C or SIGTERM.
 pub async fn shutdown_signal() {

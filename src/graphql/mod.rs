@@ -7,6 +7,7 @@ pub mod limits;
 mod mutation;
 mod organization;
 mod query;
+mod settings;
 mod types;
 
 use async_graphql::{Context, EmptySubscription, Schema};
@@ -23,15 +24,19 @@ pub type AppSchema = Schema<query::QueryRoot, mutation::MutationRoot, EmptySubsc
 /// Builds the schema once, with the shared state as data.
 pub fn build_schema(state: AppState) -> AppSchema {
     let settings = state.settings.clone();
-    let builder = Schema::build(query::QueryRoot, mutation::MutationRoot, EmptySubscription)
-        .data(state)
-        .extension(limits::Limits {
-            max_fields: settings.graphql_max_fields,
-            max_mutation_fields: settings.graphql_max_mutation_fields,
-            introspection: settings.graphql_introspection,
-        })
-        .limit_depth(16)
-        .limit_complexity(2_000);
+    let builder = Schema::build(
+        query::QueryRoot,
+        mutation::MutationRoot::default(),
+        EmptySubscription,
+    )
+    .data(state)
+    .extension(limits::Limits {
+        max_fields: settings.graphql_max_fields,
+        max_mutation_fields: settings.graphql_max_mutation_fields,
+        introspection: settings.graphql_introspection,
+    })
+    .limit_depth(16)
+    .limit_complexity(2_000);
     if settings.graphql_introspection {
         builder.finish()
     } else {
@@ -41,9 +46,13 @@ pub fn build_schema(state: AppState) -> AppSchema {
 
 /// The SDL of the schema, as checked in at `schema.graphql`.
 pub fn sdl() -> String {
-    Schema::build(query::QueryRoot, mutation::MutationRoot, EmptySubscription)
-        .finish()
-        .sdl()
+    Schema::build(
+        query::QueryRoot,
+        mutation::MutationRoot::default(),
+        EmptySubscription,
+    )
+    .finish()
+    .sdl()
 }
 
 /// The per-request caller: `None` when no valid token was sent.

@@ -1,7 +1,8 @@
 //! Root mutations.
 
-use async_graphql::{Context, ID, Json, Object, Result};
+use async_graphql::{Context, ID, Json, MergedObject, Object, Result};
 
+use super::settings::{SettingsMutation, member_of};
 use super::types::{
     BandwidthAccount, BandwidthCredentialsInput, JobRequest, Message, ProvisionBandwidthInput,
     ProvisioningResult, SendMessageInput, ServiceManager, ServiceVendor,
@@ -11,11 +12,16 @@ use crate::error::AppError;
 use crate::services::access::{self, Role};
 use crate::services::{credentials, managers, messaging, numbers, provisioning, vendor};
 
-/// Root mutation type.
-pub struct MutationRoot;
+/// Root mutation type: the core mutations and those of Spoke's Settings page.
+#[derive(MergedObject, Default)]
+pub struct MutationRoot(CoreMutation, SettingsMutation);
+
+/// Credentials, provisioning, numbers, sending and Spoke's service sections.
+#[derive(Default)]
+pub struct CoreMutation;
 
 #[Object]
-impl MutationRoot {
+impl CoreMutation {
     /// Stores the organization's Bandwidth credentials (owners), after checking them with
     /// Bandwidth unless `skipVerification` is set.
     async fn update_bandwidth_credentials(
@@ -48,7 +54,8 @@ impl MutationRoot {
         Ok(Some(outcome.into()))
     }
 
-    /// Queues a purchase of numbers in an area code (owners); `800` and other 8XX prefixes buy toll-free.
+    /// Queues a purchase of numbers in an area code (admins and owners, as in Spoke); `800` and
+    /// other 8XX prefixes buy toll-free.
     async fn buy_phone_numbers(
         &self,
         ctx: &Context<'_>,
@@ -56,12 +63,12 @@ impl MutationRoot {
         area_code: String,
         limit: i32,
         #[graphql(
-            desc = "Ignored: Spoke's Phone Numbers page sends it for Twilio messaging services, which Bandwidth does not have."
+            desc = "Ignored: older Spoke releases send it for Twilio messaging services, which Bandwidth does not have."
         )]
         add_to_organization_messaging_service: Option<bool>,
     ) -> Result<Option<JobRequest>> {
         let _ = add_to_organization_messaging_service;
-        let org_id = owner_of(ctx, &organization_id)?;
+        let org_id = member_of(ctx, &organization_id, Role::Admin)?;
         Ok(Some(
             numbers::request_purchase(state(ctx), org_id, &area_code, limit)
                 .await
@@ -70,14 +77,15 @@ impl MutationRoot {
         ))
     }
 
-    /// Queues the release of the organization's unused numbers in an area code (owners).
+    /// Queues the release of the organization's unused numbers in an area code (admins and
+    /// owners, as Spoke's Phone Numbers page allows).
     async fn delete_phone_numbers(
         &self,
         ctx: &Context<'_>,
         organization_id: ID,
         area_code: String,
     ) -> Result<Option<JobRequest>> {
-        let org_id = owner_of(ctx, &organization_id)?;
+        let org_id = member_of(ctx, &organization_id, Role::Admin)?;
         Ok(Some(
             numbers::request_release(state(ctx), org_id, &area_code)
                 .await
@@ -172,7 +180,5 @@ impl MutationRoot {
 
 /// The organization id, once the caller is known to be its owner.
 fn owner_of(ctx: &Context<'_>, organization_id: &str) -> Result<i32> {
-    let org_id = access::parse_organization_id(organization_id).gql()?;
-    caller(ctx).gql()?.require(org_id, Role::Owner).gql()?;
-    Ok(org_id)
+    member_of(ctx, organization_id, Role::Owner)
 }

@@ -114,12 +114,25 @@ impl Organization {
         Ok(list.into_iter().map(Into::into).collect())
     }
 
-    /// Buy and delete jobs pending, running, or failed in the last day (admins and owners).
+    /// Buy and delete jobs still queued or running (admins and owners). A job leaves this list
+    /// when it ends, as in Spoke; its outcome stays readable through `job(id)` and `jobs`.
     async fn pending_phone_number_jobs(&self, ctx: &Context<'_>) -> Result<Vec<JobRequest>> {
         caller(ctx).gql()?.require(self.0.id, Role::Admin).gql()?;
-        let list = jobs::list_phone_number_jobs(state(ctx), self.0.id)
+        let list = jobs::list_pending_phone_number_jobs(state(ctx), self.0.id)
             .await
             .gql()?;
+        Ok(list.into_iter().map(Into::into).collect())
+    }
+
+    /// The organization's jobs of every kind, finished ones included, newest first (admins and
+    /// owners): at most `first` (1–100, default 20).
+    async fn jobs(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 20)] first: i32,
+    ) -> Result<Vec<JobRequest>> {
+        caller(ctx).gql()?.require(self.0.id, Role::Admin).gql()?;
+        let list = jobs::history(state(ctx), self.0.id, first).await.gql()?;
         Ok(list.into_iter().map(Into::into).collect())
     }
 
@@ -136,9 +149,19 @@ impl Organization {
         organizations::phone_inventory_enabled(&self.stored_settings())
     }
 
-    /// The service managers in the order they run, then those the organization turned off
-    /// (admins and owners).
+    /// Spoke's Settings-page list of service managers with an organization-level config
+    /// component in Spoke's client. Spoke renders a component for every entry and has none for
+    /// this server's managers (listing one blanks the page), so the list is empty; read and
+    /// change them with `sendingServiceManagers` and `updateServiceManager`.
     async fn service_managers(&self, ctx: &Context<'_>) -> Result<Vec<ServiceManager>> {
+        caller(ctx).gql()?.require(self.0.id, Role::Admin).gql()?;
+        Ok(Vec::new())
+    }
+
+    /// The managers that choose each message's sending number, in the order they run, then
+    /// those the organization turned off, with their options and whether each is fully
+    /// configured (admins and owners).
+    async fn sending_service_managers(&self, ctx: &Context<'_>) -> Result<Vec<ServiceManager>> {
         caller(ctx).gql()?.require(self.0.id, Role::Admin).gql()?;
         let statuses = managers::statuses(state(ctx), self.0.id).await.gql()?;
         Ok(statuses

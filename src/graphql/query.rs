@@ -1,11 +1,12 @@
 //! Root queries.
 
-use async_graphql::{Context, ID, Object, Result};
+use async_graphql::{Context, ID, Object, Result, SimpleObject};
 
 use super::organization::Organization;
 use super::{IntoGql, caller, state};
 use crate::error::AppError;
 use crate::services::access::{self, Caller, Role};
+use crate::services::organizations;
 use crate::store;
 
 /// Root query type.
@@ -32,7 +33,7 @@ impl QueryRoot {
     }
 }
 
-/// The user a token belongs to.
+/// The user a token belongs to (Spoke's `User`, as its admin shell and user menu read it).
 pub struct CurrentUser(Caller);
 
 #[Object(name = "User")]
@@ -41,13 +42,61 @@ impl CurrentUser {
         ID(self.0.user_id.to_string())
     }
 
-    /// The caller's role in the organization in Spoke's words (`OWNER`, `ADMIN`, `TEXTER`); empty
-    /// without one. A superadmin reads as `OWNER`.
+    /// The name shown in Spoke's user menu.
+    async fn display_name(&self) -> &str {
+        &self.0.display_name
+    }
+
+    async fn email(&self) -> &str {
+        &self.0.email
+    }
+
+    /// Whether the token spans every organization.
+    #[graphql(name = "is_superadmin")]
+    async fn is_superadmin(&self) -> bool {
+        self.0.superadmin
+    }
+
+    /// The caller's role in the organization and every role below it, lowest first (Spoke's
+    /// semantics: an owner gets all six, a superadmin reads as an owner); empty without one.
     async fn roles(&self, organization_id: String) -> Vec<String> {
         access::parse_organization_id(&organization_id)
             .ok()
             .and_then(|org| self.0.role_in(org))
-            .map(|role| vec![role.as_str().to_uppercase()])
+            .map(|role| role.with_lower().map(|r| r.as_str().to_owned()).collect())
             .unwrap_or_default()
     }
+
+    /// The organizations where the caller holds at least `role` (Spoke's role names; a
+    /// superadmin gets every organization). An unknown role is `BAD_USER_INPUT`.
+    async fn organizations(
+        &self,
+        ctx: &Context<'_>,
+        role: Option<String>,
+    ) -> Result<Vec<OrganizationSummary>> {
+        let role = match role.as_deref() {
+            None | Some("") => Role::Texter,
+            Some(name) => Role::parse(name)
+                .ok_or_else(|| AppError::InvalidInput(format!("unknown role {name:?}")))
+                .gql()?,
+        };
+        let list = organizations::list_for(state(ctx), &self.0, role)
+            .await
+            .gql()?;
+        Ok(list
+            .into_iter()
+            .map(|o| OrganizationSummary {
+                id: ID(o.id.to_string()),
+                name: o.name,
+            })
+            .collect())
+    }
+}
+
+/// An organization as Spoke's user menu lists it (`{ id name }`); open it with
+/// `organization(id)` for the rest.
+#[derive(SimpleObject)]
+pub struct OrganizationSummary {
+    pub id: ID,
+    pub name: String,
 }

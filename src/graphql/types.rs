@@ -110,8 +110,8 @@ impl ServiceVendor {
     }
 }
 
-/// Bandwidth credentials as entered by an owner.
-#[derive(Debug, Clone, InputObject)]
+/// Bandwidth credentials as entered by an owner (no `Debug`: it holds the password).
+#[derive(Clone, InputObject)]
 pub struct BandwidthCredentialsInput {
     pub account_id: String,
     pub user_name: String,
@@ -518,7 +518,8 @@ impl ServiceManager {
             id: format!("{}-org{organization_id}-{id_suffix}", status.manager.name()),
             name: status.manager.name().into(),
             display_name: status.manager.display_name().into(),
-            supports_org_config: true,
+            // Spoke's metadata of sticky-sender and numpicker-basic: no org config component.
+            supports_org_config: false,
             supports_campaign_config: false,
             data: Some(Json(status.data())),
             fully_configured: Some(status.fully_configured),

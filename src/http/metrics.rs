@@ -70,10 +70,27 @@ pub async fn track(request: Request, next: Next) -> Response {
     let route = request.extensions().get::<MatchedPath>().cloned();
     let response = next.run(request).await;
     let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
-    let (counter, histogram) = handles(method.as_str(), route, response.status().as_u16());
+    let (counter, histogram) = handles(method_label(&method), route, response.status().as_u16());
     counter.increment(1);
     histogram.record(started.elapsed().as_secs_f64());
     response
+}
+
+/// The method as a label: the standard methods by name, anything else as `other`, so a client
+/// cannot mint new series with made-up methods (routes are already bounded: the matched route
+/// or `unmatched`).
+fn method_label(method: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        _ => "other",
+    }
 }
 
 /// The Prometheus text exposition.

@@ -1,7 +1,8 @@
 //! Who is calling and what they may do (SPEC §2): tokens, roles, organizations.
 //!
-//! Tokens are 256 random bits, shown once, stored as hex SHA-256. Roles are ordered
-//! `texter < admin < owner`; a superadmin spans every organization.
+//! Tokens are 256 random bits, shown once, stored as hex SHA-256. Roles are Spoke's ladder,
+//! lowest first: `SUSPENDED TEXTER VETTED_TEXTER SUPERVOLUNTEER ADMIN OWNER`; a role includes
+//! those below it, and a suspended member may do nothing. A superadmin spans every organization.
 
 use std::collections::HashMap;
 
@@ -14,35 +15,56 @@ use sha2::{Digest, Sha256};
 use crate::error::{AppError, Result};
 use crate::store;
 
-/// A role in an organization, ordered by what it may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+/// A role in an organization (Spoke's ladder), ordered by what it may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Role {
+    /// A member who may do nothing until an owner restores them.
+    Suspended,
     /// Sends messages and reads conversations.
     Texter,
-    /// Reads configuration, numbers and jobs.
+    /// A texter Spoke trusts with more assignments (no more rights here).
+    VettedTexter,
+    /// Spoke's supervolunteer: may also switch texting-hours enforcement.
+    Supervolunteer,
+    /// Reads configuration, numbers and jobs; buys and releases numbers.
     Admin,
-    /// Changes credentials, provisions, buys and releases numbers, reads callback credentials.
+    /// Changes credentials, provisions, changes the Settings page, reads callback credentials.
     Owner,
 }
 
 impl Role {
-    /// The stored and displayed name.
+    /// Every role, lowest first.
+    pub const LADDER: [Role; 6] = [
+        Role::Suspended,
+        Role::Texter,
+        Role::VettedTexter,
+        Role::Supervolunteer,
+        Role::Admin,
+        Role::Owner,
+    ];
+
+    /// The stored and displayed name (Spoke's).
     pub fn as_str(self) -> &'static str {
         match self {
-            Role::Texter => "texter",
-            Role::Admin => "admin",
-            Role::Owner => "owner",
+            Role::Suspended => "SUSPENDED",
+            Role::Texter => "TEXTER",
+            Role::VettedTexter => "VETTED_TEXTER",
+            Role::Supervolunteer => "SUPERVOLUNTEER",
+            Role::Admin => "ADMIN",
+            Role::Owner => "OWNER",
         }
     }
 
-    /// Parses a stored name.
+    /// Parses a name in any case; the names of the first releases (`owner`, `admin`, `texter`)
+    /// are Spoke's names in lower case, so they parse too.
     pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "texter" => Some(Role::Texter),
-            "admin" => Some(Role::Admin),
-            "owner" => Some(Role::Owner),
-            _ => None,
-        }
+        let upper = s.trim().to_ascii_uppercase().replace('-', "_");
+        Self::LADDER.into_iter().find(|r| r.as_str() == upper)
+    }
+
+    /// This role and every role below it, lowest first (Spoke's `currentUser.roles`).
+    pub fn with_lower(self) -> impl Iterator<Item = Role> {
+        Self::LADDER.into_iter().filter(move |r| *r <= self)
     }
 }
 
@@ -51,6 +73,9 @@ impl Role {
 pub struct Caller {
     pub user_id: i32,
     pub superadmin: bool,
+    /// The user's name as Spoke's user menu shows it.
+    pub display_name: String,
+    pub email: String,
     roles: HashMap<i32, Role>,
 }
 
@@ -65,9 +90,26 @@ impl Caller {
         }
         match self.roles.get(&organization_id) {
             None => Err(AppError::Forbidden),
+            Some(Role::Suspended) => Err(AppError::Suspended),
             Some(held) if *held >= role => Ok(()),
             Some(_) => Err(AppError::RoleRequired(role.as_str())),
         }
+    }
+
+    /// The organizations where the caller holds at least `role`, as ids (a superadmin: `None`,
+    /// meaning every organization).
+    pub fn organizations_with(&self, role: Role) -> Option<Vec<i32>> {
+        if self.superadmin {
+            return None;
+        }
+        let mut ids: Vec<i32> = self
+            .roles
+            .iter()
+            .filter(|(_, held)| **held >= role && **held != Role::Suspended)
+            .map(|(org, _)| *org)
+            .collect();
+        ids.sort_unstable();
+        Some(ids)
     }
 
     /// The caller's role in the organization, if any (superadmins act as owners).
@@ -99,6 +141,8 @@ pub async fn authenticate(db: &impl ConnectionTrait, token: &str) -> Result<Call
     Ok(Caller {
         user_id: user.id,
         superadmin: user.is_superadmin,
+        display_name: user.name,
+        email: user.email,
         roles,
     })
 }
@@ -114,12 +158,54 @@ pub async fn create_organization(db: &impl ConnectionTrait, name: &str) -> Resul
     Ok(store::organizations::insert(db, name).await?.id)
 }
 
+/// Who a new token's user is; empty fields get defaults naming the role and organization.
+#[derive(Debug, Clone, Default)]
+pub struct UserProfile {
+    pub display_name: Option<String>,
+    pub email: Option<String>,
+}
+
+/// The longest display name or email a user may have.
+pub const MAX_PROFILE_FIELD: usize = 254;
+
+impl UserProfile {
+    fn resolve(&self, default_name: &str) -> Result<(String, String)> {
+        let pick = |value: &Option<String>, field: &str, default: String| -> Result<String> {
+            match value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+                None => Ok(default),
+                Some(v) if v.len() > MAX_PROFILE_FIELD => Err(AppError::InvalidInput(format!(
+                    "{field} must be at most {MAX_PROFILE_FIELD} characters"
+                ))),
+                Some(v) => Ok(v.to_owned()),
+            }
+        };
+        let name = pick(&self.display_name, "name", default_name.to_owned())?;
+        let email = pick(
+            &self.email,
+            "email",
+            // `.invalid` is reserved (RFC 2606): the default can never reach a real inbox.
+            format!("{default_name}@spoke-bandwidth.invalid"),
+        )?;
+        if !email.contains('@') {
+            return Err(AppError::InvalidInput(format!(
+                "email {email:?} must contain an @"
+            )));
+        }
+        Ok((name, email))
+    }
+}
+
 /// Creates a user holding `role` in the organization and returns a new token for it.
 pub async fn create_member_token(
     db: &DatabaseConnection,
     organization_id: i32,
     role: Role,
+    profile: &UserProfile,
 ) -> Result<String> {
+    let (name, email) = profile.resolve(&format!(
+        "{}-of-org-{organization_id}",
+        role.as_str().to_ascii_lowercase().replace('_', "-")
+    ))?;
     let txn = db.begin().await?;
     if store::organizations::find(&txn, organization_id)
         .await?
@@ -129,12 +215,7 @@ pub async fn create_member_token(
             "organization {organization_id} does not exist"
         )));
     }
-    let user = store::users::insert_user(
-        &txn,
-        &format!("{}-of-org-{organization_id}", role.as_str()),
-        false,
-    )
-    .await?;
+    let user = store::users::insert_user(&txn, &name, &email, false).await?;
     store::users::insert_membership(&txn, user.id, organization_id, role.as_str()).await?;
     let token = issue_token(&txn, user.id).await?;
     txn.commit().await?;
@@ -142,9 +223,13 @@ pub async fn create_member_token(
 }
 
 /// Creates a superadmin user and returns a new token for it.
-pub async fn create_superadmin_token(db: &DatabaseConnection) -> Result<String> {
+pub async fn create_superadmin_token(
+    db: &DatabaseConnection,
+    profile: &UserProfile,
+) -> Result<String> {
+    let (name, email) = profile.resolve("superadmin")?;
     let txn = db.begin().await?;
-    let user = store::users::insert_user(&txn, "superadmin", true).await?;
+    let user = store::users::insert_user(&txn, &name, &email, true).await?;
     let token = issue_token(&txn, user.id).await?;
     txn.commit().await?;
     Ok(token)
@@ -166,12 +251,62 @@ fn hash_token(token: &str) -> String {
 mod tests {
     use super::*;
 
-    fn texter_of(org: i32) -> Caller {
+    fn member_of(org: i32, role: Role) -> Caller {
         Caller {
             user_id: 1,
             superadmin: false,
-            roles: HashMap::from([(org, Role::Texter)]),
+            display_name: "t".into(),
+            email: "t@example.org".into(),
+            roles: HashMap::from([(org, role)]),
         }
+    }
+
+    fn texter_of(org: i32) -> Caller {
+        member_of(org, Role::Texter)
+    }
+
+    #[test]
+    fn spokes_role_names_parse_in_any_case_and_the_old_names_too() {
+        assert_eq!(Role::parse("VETTED_TEXTER"), Some(Role::VettedTexter));
+        assert_eq!(Role::parse("supervolunteer"), Some(Role::Supervolunteer));
+        assert_eq!(Role::parse("owner"), Some(Role::Owner));
+        assert_eq!(Role::parse("boss"), None);
+        assert_eq!(
+            Role::Admin
+                .with_lower()
+                .map(Role::as_str)
+                .collect::<Vec<_>>(),
+            [
+                "SUSPENDED",
+                "TEXTER",
+                "VETTED_TEXTER",
+                "SUPERVOLUNTEER",
+                "ADMIN"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_suspended_member_can_do_nothing() {
+        let caller = member_of(1, Role::Suspended);
+        assert!(matches!(
+            caller.require(1, Role::Texter),
+            Err(AppError::Suspended)
+        ));
+        assert_eq!(caller.organizations_with(Role::Suspended), Some(vec![]));
+    }
+
+    #[test]
+    fn a_supervolunteer_is_above_a_texter_and_below_an_admin() {
+        let caller = member_of(1, Role::Supervolunteer);
+        assert!(caller.require(1, Role::VettedTexter).is_ok());
+        assert!(caller.require(1, Role::Supervolunteer).is_ok());
+        assert!(matches!(
+            caller.require(1, Role::Admin),
+            Err(AppError::RoleRequired("ADMIN"))
+        ));
+        assert_eq!(caller.organizations_with(Role::Texter), Some(vec![1]));
+        assert_eq!(caller.organizations_with(Role::Admin), Some(vec![]));
     }
 
     #[test]
@@ -186,7 +321,7 @@ mod tests {
     fn a_texter_cannot_act_as_an_owner() {
         assert!(matches!(
             texter_of(1).require(1, Role::Owner),
-            Err(AppError::RoleRequired("owner"))
+            Err(AppError::RoleRequired("OWNER"))
         ));
         assert!(texter_of(1).require(1, Role::Texter).is_ok());
     }
@@ -194,9 +329,9 @@ mod tests {
     #[test]
     fn a_superadmin_reaches_every_organization() {
         let caller = Caller {
-            user_id: 1,
             superadmin: true,
             roles: HashMap::new(),
+            ..texter_of(1)
         };
         assert!(caller.require(42, Role::Owner).is_ok());
     }

@@ -27,8 +27,9 @@ pub struct Address {
     pub country: Option<String>,
 }
 
-/// A change of credentials. `None` keeps what is stored; an empty id clears it.
-#[derive(Debug, Clone, Default)]
+/// A change of credentials. `None` keeps what is stored; an empty id clears it. `Debug` never
+/// shows the password.
+#[derive(Clone, Default)]
 pub struct CredentialsUpdate {
     pub account_id: String,
     pub user_name: String,
@@ -40,6 +41,21 @@ pub struct CredentialsUpdate {
     pub address: Option<Address>,
     /// Store without asking Bandwidth (offline setup); the account then reads as unverified.
     pub skip_verification: bool,
+}
+
+impl std::fmt::Debug for CredentialsUpdate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CredentialsUpdate")
+            .field("account_id", &self.account_id)
+            .field("user_name", &self.user_name)
+            .field("password", &self.password.as_ref().map(|_| "***"))
+            .field("site_id", &self.site_id)
+            .field("sip_peer_id", &self.sip_peer_id)
+            .field("application_id", &self.application_id)
+            .field("address", &self.address)
+            .field("skip_verification", &self.skip_verification)
+            .finish()
+    }
 }
 
 /// An organization's Bandwidth account as callers may see it: never the password.
@@ -141,6 +157,9 @@ pub async fn update_credentials(
         }
     };
 
+    let old = existing.clone();
+    let ids = merged_ids(&update, old.as_ref());
+
     let verified_at = if update.skip_verification {
         None
     } else {
@@ -151,44 +170,74 @@ pub async fn update_credentials(
                 .open(&sealed)
                 .map_err(|e| AppError::InvalidInput(e.to_string()))?,
         };
-        verify_with_bandwidth(state, &account_id, &user_name, &password).await?;
+        let client = bandwidth_api::client(state, &account_id, &user_name, &password)?;
+        client
+            .verify_credentials()
+            .await
+            .map_err(bandwidth_api::credential_check_failed)?;
+        check_changed_ids(&client, &account_id, &ids, old.as_ref()).await?;
         Some(Utc::now())
     };
+    let address = update
+        .address
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(anyhow::Error::from)?;
 
-    let now = Utc::now();
-    let keep = |new: Option<String>, old: Option<String>| match new {
+    // Compare-and-swap: the write succeeds only if no provisioning run saved ids (or its log)
+    // since the row was read; otherwise re-read and merge, so neither overwrites the other.
+    let mut read = old;
+    for _ in 0..CREDENTIAL_WRITE_ATTEMPTS {
+        let now = Utc::now();
+        let ids = merged_ids(&update, read.as_ref());
+        let model = bandwidth_account::Model {
+            organization_id,
+            account_id: account_id.clone(),
+            user_name: user_name.clone(),
+            password_ciphertext: sealed.ciphertext.clone(),
+            password_nonce: sealed.nonce.clone(),
+            password_key_id: sealed.key_id.clone(),
+            site_id: ids.site,
+            sip_peer_id: ids.peer,
+            application_id: ids.application,
+            address: address
+                .clone()
+                .or_else(|| read.as_ref().and_then(|o| o.address.clone())),
+            verified_at,
+            created_at: read.as_ref().map_or(now, |o| o.created_at),
+            updated_at: now,
+            provisioning: read.as_ref().and_then(|o| o.provisioning.clone()),
+        };
+        let written = match &read {
+            None => store::accounts::insert_if_absent(&state.db, model.clone()).await?,
+            Some(read) => store::accounts::update_credentials_if(&state.db, &model, read).await?,
+        };
+        if written {
+            return Ok(Account::from_model(model, state.settings.base_url()));
+        }
+        read = store::accounts::find(&state.db, organization_id).await?;
+    }
+    Err(AppError::Conflict(
+        "the account kept changing while these credentials were saved (provisioning is running?); save again".into(),
+    ))
+}
+
+/// How many times a credentials save re-reads and retries when provisioning wrote in between.
+const CREDENTIAL_WRITE_ATTEMPTS: usize = 10;
+
+/// The ids after `update` over what is stored: `None` keeps, empty clears, anything else sets.
+fn merged_ids(update: &CredentialsUpdate, stored: Option<&bandwidth_account::Model>) -> Ids {
+    let keep = |new: &Option<String>, old: Option<&Option<String>>| match new {
         Some(id) if id.trim().is_empty() => None,
         Some(id) => Some(id.trim().to_owned()),
-        None => old,
+        None => old.cloned().flatten(),
     };
-    let old = existing.clone();
-    let model = bandwidth_account::Model {
-        organization_id,
-        account_id,
-        user_name,
-        password_ciphertext: sealed.ciphertext,
-        password_nonce: sealed.nonce,
-        password_key_id: sealed.key_id,
-        site_id: keep(update.site_id, old.as_ref().and_then(|o| o.site_id.clone())),
-        sip_peer_id: keep(
-            update.sip_peer_id,
-            old.as_ref().and_then(|o| o.sip_peer_id.clone()),
-        ),
-        application_id: keep(
-            update.application_id,
-            old.as_ref().and_then(|o| o.application_id.clone()),
-        ),
-        address: match update.address {
-            Some(a) => Some(serde_json::to_string(&a).map_err(anyhow::Error::from)?),
-            None => old.as_ref().and_then(|o| o.address.clone()),
-        },
-        verified_at,
-        created_at: old.as_ref().map_or(now, |o| o.created_at),
-        updated_at: now,
-        provisioning: old.as_ref().and_then(|o| o.provisioning.clone()),
-    };
-    store::accounts::upsert(&state.db, model.clone()).await?;
-    Ok(Account::from_model(model, state.settings.base_url()))
+    Ids {
+        site: keep(&update.site_id, stored.map(|o| &o.site_id)),
+        peer: keep(&update.sip_peer_id, stored.map(|o| &o.sip_peer_id)),
+        application: keep(&update.application_id, stored.map(|o| &o.application_id)),
+    }
 }
 
 /// The account's password as it is stored (sealed).
@@ -200,18 +249,64 @@ pub fn stored_password(account: &bandwidth_account::Model) -> Sealed {
     }
 }
 
-/// The one place credentials are checked with Bandwidth: a cheap authenticated Dashboard call.
-async fn verify_with_bandwidth(
-    state: &AppState,
+/// The Bandwidth ids an account will hold.
+struct Ids {
+    site: Option<String>,
+    peer: Option<String>,
+    application: Option<String>,
+}
+
+/// Checks with Bandwidth every id that differs from the stored one, before anything depends on
+/// it: a wrong id is refused naming the field, and nothing is saved (so nothing is recreated,
+/// released or lost because of a typo or Spoke's form posting the location id as `siteId`).
+async fn check_changed_ids(
+    client: &crate::bandwidth::BandwidthClient,
     account_id: &str,
-    user_name: &str,
-    password: &Secret,
+    ids: &Ids,
+    stored: Option<&bandwidth_account::Model>,
 ) -> Result<()> {
-    let client = bandwidth_api::client(state, account_id, user_name, password)?;
-    client
-        .verify_credentials()
-        .await
-        .map_err(bandwidth_api::credential_check_failed)
+    let changed = |new: &Option<String>, old: Option<&Option<String>>| match new {
+        Some(id) => old.and_then(Option::as_ref) != Some(id),
+        None => false,
+    };
+    let refused = |field: &str, id: &str, what: &str, e: crate::bandwidth::Error| {
+        if e.status().is_some_and(|s| (400..500).contains(&s)) {
+            AppError::InvalidInput(format!(
+                "{field} {id:?} is not {what} of Bandwidth account {account_id} (Bandwidth answered: {e}). Nothing was saved; correct {field}, or leave it empty to keep the stored one."
+            ))
+        } else {
+            AppError::Upstream(format!(
+                "Bandwidth could not be asked whether {field} {id:?} exists ({e}). Nothing was saved; try again."
+            ))
+        }
+    };
+    if changed(&ids.site, stored.map(|s| &s.site_id))
+        && let Some(site) = &ids.site
+    {
+        client
+            .get_site(site)
+            .await
+            .map_err(|e| refused("siteId", site, "a sub-account", e))?;
+    }
+    // A stored location on a changed site is provisioning's to replace (when it created it) or
+    // to report; only a location id that itself changed is checked here.
+    if changed(&ids.peer, stored.map(|s| &s.sip_peer_id))
+        && let (Some(site), Some(peer)) = (&ids.site, &ids.peer)
+    {
+        client
+            .get_sip_peer(site, peer)
+            .await
+            .map_err(|e| refused("sipPeerId", peer, "a location on that sub-account", e))?;
+    }
+    if changed(&ids.application, stored.map(|s| &s.application_id))
+        && let Some(application) = &ids.application
+    {
+        client
+            .get_application(application)
+            .await
+            .map_err(|e| refused("applicationId", application, "a messaging application", e))?;
+    }
+    Ok(())
 }
 
 fn required(field: &str, value: &str) -> Result<String> {
@@ -225,4 +320,20 @@ fn required(field: &str, value: &str) -> Result<String> {
         )));
     }
     Ok(value.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_credentials_change_never_prints_its_password() {
+        let update = CredentialsUpdate {
+            password: Some("hunter2-plaintext".into()),
+            ..Default::default()
+        };
+        let printed = format!("{update:?}");
+        assert!(!printed.contains("hunter2"), "{printed}");
+        assert!(printed.contains("***"));
+    }
 }

@@ -180,21 +180,46 @@ pub async fn find(state: &AppState, organization_id: i32, id: &str) -> Result<Jo
         .ok_or_else(not_found)
 }
 
-/// The organization's phone-number jobs still to show: pending or running, and those that
-/// ended in the last day (so a failure and its reason reach the page).
-pub async fn list_phone_number_jobs(state: &AppState, organization_id: i32) -> Result<Vec<Job>> {
-    let since = chrono::Utc::now() - chrono::Duration::hours(24);
-    Ok(
-        store::jobs::list(&state.db, organization_id, PHONE_NUMBER_KINDS)
-            .await?
-            .into_iter()
-            .filter(|j| {
-                matches!(j.state.as_str(), "PENDING" | "RUNNING")
-                    || (j.state == "FAILED" && j.updated_at > since)
-            })
-            .map(Into::into)
-            .collect(),
-    )
+/// The most jobs one list returns (pending jobs, or one page of the history).
+pub const MAX_LISTED_JOBS: u64 = 100;
+
+/// Buy and delete jobs that are still queued or running (Spoke's `pendingPhoneNumberJobs`: its
+/// page shows a spinner for each, so a finished job must leave the list; read it with
+/// [`find`] or [`history`]).
+pub async fn list_pending_phone_number_jobs(
+    state: &AppState,
+    organization_id: i32,
+) -> Result<Vec<Job>> {
+    let filter = store::jobs::JobFilter {
+        kinds: Some(PHONE_NUMBER_KINDS),
+        states: Some(&["PENDING", "RUNNING"]),
+        limit: MAX_LISTED_JOBS,
+    };
+    Ok(store::jobs::list(&state.db, organization_id, filter)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect())
+}
+
+/// The organization's jobs of every kind and state, newest first: at most `first` (1 to
+/// [`MAX_LISTED_JOBS`]), so an outcome, failures with Bandwidth's reason included, stays readable.
+pub async fn history(state: &AppState, organization_id: i32, first: i32) -> Result<Vec<Job>> {
+    if !(1..=MAX_LISTED_JOBS as i32).contains(&first) {
+        return Err(AppError::InvalidInput(format!(
+            "first must be between 1 and {MAX_LISTED_JOBS}, not {first}"
+        )));
+    }
+    let filter = store::jobs::JobFilter {
+        kinds: None,
+        states: None,
+        limit: first as u64,
+    };
+    Ok(store::jobs::list(&state.db, organization_id, filter)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect())
 }
 
 /// Works jobs until `shutdown` resolves. `execute` runs one job's work; it gets the job's

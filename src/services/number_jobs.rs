@@ -86,19 +86,41 @@ pub struct SyncReport {
     pub on_bandwidth: usize,
     /// Numbers that became active here.
     pub added: usize,
-    /// Numbers marked released because Bandwidth no longer lists them.
+    /// Numbers marked released because Bandwidth says they are no longer on the account.
     pub released: usize,
+    /// Held numbers the location does not list but that are still in service on the account
+    /// (another location or site): kept, never released by a configuration change.
+    pub kept_elsewhere: usize,
+    /// Held numbers not listed on the location and not yet checked with the account (more than
+    /// [`MAX_SERVICE_CHECKS`] in one sync): kept until a later sync checks them.
+    pub unchecked: usize,
 }
+
+/// The most held numbers one sync checks one by one against the account's in-service numbers.
+pub const MAX_SERVICE_CHECKS: usize = 100;
 
 impl SyncReport {
     /// The job's result message.
     pub fn message(&self) -> String {
-        format!(
-            "{} on the Bandwidth location; {} added, {} released",
+        let mut message = format!(
+            "{} on the Bandwidth location; {} added, {} released (no longer on the account)",
             count(self.on_bandwidth, "number"),
             self.added,
             self.released
-        )
+        );
+        if self.kept_elsewhere > 0 {
+            message.push_str(&format!(
+                "; {} not on this location but still in service on the account, kept (move them to this location in Bandwidth's portal to send from them here)",
+                count(self.kept_elsewhere, "number")
+            ));
+        }
+        if self.unchecked > 0 {
+            message.push_str(&format!(
+                "; {} not listed and not checked yet, kept: run syncPhoneNumbers again",
+                count(self.unchecked, "number")
+            ));
+        }
+        message
     }
 }
 
@@ -110,7 +132,10 @@ pub async fn sync(state: &AppState, organization_id: i32) -> Result<SyncReport, 
 }
 
 /// Reconciles the store with every page of a location's numbers: numbers Bandwidth lists become
-/// active (a quarantined one stays quarantined), held numbers it no longer lists are released.
+/// active (a quarantined one stays quarantined). A held number the location does not list is
+/// released only when the account itself says it is not in service (contract-2 §12), checked
+/// number by number, so a changed or emptied location, or an empty or truncated answer, releases
+/// nothing: those numbers are still on the account and billed.
 #[tracing::instrument(skip_all, fields(org_id = organization_id))]
 pub async fn sync_location(
     state: &AppState,
@@ -138,11 +163,31 @@ pub async fn sync_location(
         .filter(|d| !held_numbers.contains(format!("+1{d}").as_str()))
         .map(|d| new_number(sip_peer_id, d))
         .collect();
-    let gone: Vec<String> = held
+    let unlisted: Vec<&str> = held
         .iter()
         .filter(|n| !listed_e164.contains(&n.phone_number))
-        .map(|n| n.phone_number.clone())
+        .map(|n| n.phone_number.as_str())
         .collect();
+    let mut gone = Vec::new();
+    let mut kept_elsewhere = 0;
+    for number in unlisted.iter().take(MAX_SERVICE_CHECKS) {
+        let Some(digits) = ten_digits(number) else {
+            continue;
+        };
+        if client.is_in_service(&digits).await? {
+            kept_elsewhere += 1;
+        } else {
+            gone.push((*number).to_owned());
+        }
+    }
+    let unchecked = unlisted.len().saturating_sub(MAX_SERVICE_CHECKS);
+    if kept_elsewhere > 0 || unchecked > 0 {
+        tracing::warn!(
+            kept_elsewhere,
+            unchecked,
+            "held numbers are not on the synced location; kept, since the account still has them or they were not checked"
+        );
+    }
     let txn = sea_orm::TransactionTrait::begin(&state.db).await?;
     store::phone_numbers::upsert_active(&txn, organization_id, &new).await?;
     let released = store::phone_numbers::release(&txn, organization_id, &gone).await?;
@@ -151,6 +196,8 @@ pub async fn sync_location(
         on_bandwidth: on_bandwidth.len(),
         added: new.len(),
         released: released as usize,
+        kept_elsewhere,
+        unchecked,
     })
 }
 

@@ -41,23 +41,31 @@ pub async fn list(
     Ok(store::phone_numbers::list_held(&state.db, organization_id, area_code.as_deref()).await?)
 }
 
-/// Active numbers grouped by area code, with the area code's region.
-///
-/// Numbers are never allocated to campaigns here (that is a Twilio feature of Spoke), so every
-/// active number is available and `allocated` is 0.
+/// Active numbers grouped by area code, with the area code's region. `available` is exactly
+/// what `deletePhoneNumbers` in that area code would release (Spoke's page promises that many);
+/// the numbers a delete keeps (a contact's sticky sender) are `allocated`. Both use the store's
+/// one definition of a releasable number.
 pub async fn counts(state: &AppState, organization_id: i32) -> Result<Vec<AreaCodeCount>> {
-    Ok(
-        store::phone_numbers::count_active_by_area_code(&state.db, organization_id)
+    let active =
+        store::phone_numbers::count_active_by_area_code(&state.db, organization_id, false).await?;
+    let releasable: std::collections::HashMap<String, i64> =
+        store::phone_numbers::count_active_by_area_code(&state.db, organization_id, true)
             .await?
             .into_iter()
-            .map(|c| AreaCodeCount {
+            .map(|c| (c.area_code, c.count))
+            .collect();
+    Ok(active
+        .into_iter()
+        .map(|c| {
+            let available = releasable.get(&c.area_code).copied().unwrap_or(0);
+            AreaCodeCount {
                 state: area_codes::region_of(&c.area_code).to_owned(),
+                available,
+                allocated: c.count - available,
                 area_code: c.area_code,
-                available: c.count,
-                allocated: 0,
-            })
-            .collect(),
-    )
+            }
+        })
+        .collect())
 }
 
 /// Queues a purchase of `limit` numbers in an area code (toll-free for 8XX prefixes).

@@ -140,9 +140,11 @@ fn field(form: &Map<String, Value>, key: &str) -> Result<Option<String>> {
     }
 }
 
-/// Maps the form onto a credentials change. Absent or null fields keep what is stored; an
-/// emptied id is cleared (and provisioning recreates it, as in Spoke); the password is kept when
-/// the form posts Spoke's placeholder or nothing.
+/// Maps the form onto a credentials change. Absent, null and blank fields keep what is stored
+/// (Spoke's form posts blank ids back after a save); the password is kept when the form posts
+/// Spoke's placeholder or nothing. A changed id is checked with Bandwidth by
+/// `update_credentials` before it is stored. Keys the form carries that are not Bandwidth's
+/// (`autoConfigError`, Spoke's own UI state) are ignored.
 fn credentials_update(
     form: &Map<String, Value>,
     existing: Option<&credentials::Account>,
@@ -177,12 +179,36 @@ fn credentials_update(
         account_id: or_stored("accountId", existing.map(|a| &a.account_id))?,
         user_name: or_stored("userName", existing.map(|a| &a.user_name))?,
         password,
-        site_id: field(form, "siteId")?,
-        sip_peer_id: field(form, "sipPeerId")?,
-        application_id: field(form, "applicationId")?,
+        site_id: posted_site_id(form, existing)?,
+        sip_peer_id: posted_id(form, "sipPeerId")?,
+        application_id: posted_id(form, "applicationId")?,
         address: (address != Address::default()).then_some(address),
         skip_verification: false,
     })
+}
+
+/// An id as posted: `None` (keep the stored one) when absent, null or blank.
+fn posted_id(form: &Map<String, Value>, key: &str) -> Result<Option<String>> {
+    Ok(field(form, key)?.filter(|id| !id.is_empty()))
+}
+
+/// The posted `siteId`, except Spoke's known slip: after a save its form may copy the new
+/// location id into `siteId` (reference/spoke-admin-client.md §3). A `siteId` equal to the stored
+/// `sipPeerId` and not to the stored `siteId` is that slip, and keeps the stored sub-account.
+fn posted_site_id(
+    form: &Map<String, Value>,
+    existing: Option<&credentials::Account>,
+) -> Result<Option<String>> {
+    let posted = posted_id(form, "siteId")?;
+    let slip = existing
+        .is_some_and(|a| a.sip_peer_id.is_some() && a.sip_peer_id == posted && a.site_id != posted);
+    if slip {
+        tracing::info!(
+            "the form posted the location id as siteId (a Spoke form quirk); keeping the stored sub-account"
+        );
+        return Ok(None);
+    }
+    Ok(posted)
 }
 
 #[cfg(test)]
@@ -233,16 +259,47 @@ mod tests {
         assert!(!update.skip_verification, "saving checks the credentials");
     }
 
+    fn stored_account() -> credentials::Account {
+        credentials::Account {
+            organization_id: 1,
+            account_id: "99".into(),
+            user_name: "u".into(),
+            password_set: true,
+            site_id: Some("site-1".into()),
+            sip_peer_id: Some("peer-7".into()),
+            application_id: Some("app-1".into()),
+            address: None,
+            verified_at: None,
+            callback_url: String::new(),
+            provisioning: Vec::new(),
+        }
+    }
+
     #[test]
-    fn null_ids_keep_the_stored_ones_and_empty_ids_clear_them() {
+    fn null_and_blank_ids_keep_the_stored_ones_and_a_new_id_is_passed_on() {
+        let stored = stored_account();
         let update = credentials_update(
-            &form(json!({"accountId": "99", "userName": "u", "siteId": null, "sipPeerId": "", "applicationId": "app"})),
-            None,
+            &form(json!({"siteId": null, "sipPeerId": "", "applicationId": "app-2"})),
+            Some(&stored),
         )
         .unwrap();
+        assert_eq!(update.site_id, None, "None keeps the stored site");
+        assert_eq!(update.sip_peer_id, None, "blank keeps the stored location");
+        assert_eq!(update.application_id.as_deref(), Some("app-2"));
+        assert_eq!(update.account_id, "99", "the stored account id is kept");
+    }
+
+    #[test]
+    fn the_location_id_posted_as_site_id_keeps_the_stored_sub_account() {
+        let stored = stored_account();
+        let update = credentials_update(&form(json!({"siteId": "peer-7"})), Some(&stored)).unwrap();
         assert_eq!(update.site_id, None);
-        assert_eq!(update.sip_peer_id.as_deref(), Some(""));
-        assert_eq!(update.application_id.as_deref(), Some("app"));
+        let other = credentials_update(&form(json!({"siteId": "site-2"})), Some(&stored)).unwrap();
+        assert_eq!(
+            other.site_id.as_deref(),
+            Some("site-2"),
+            "a real change is passed on"
+        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, Set, Statement,
+    QueryFilter, QueryOrder, QuerySelect, Set, Statement,
 };
 
 use super::entities::job;
@@ -144,17 +144,33 @@ pub async fn find(
         .await
 }
 
-/// An organization's jobs of the given kinds, most recently updated first.
+/// Which of an organization's jobs to list.
+#[derive(Debug, Clone, Copy)]
+pub struct JobFilter<'a> {
+    /// Only these kinds (all kinds when `None`).
+    pub kinds: Option<&'a [&'a str]>,
+    /// Only jobs in these states (all states when `None`).
+    pub states: Option<&'a [&'a str]>,
+    /// At most this many.
+    pub limit: u64,
+}
+
+/// An organization's jobs matching the filter, newest first.
 pub async fn list(
     db: &impl ConnectionTrait,
     organization_id: i32,
-    kinds: &[&str],
+    filter: JobFilter<'_>,
 ) -> Result<Vec<job::Model>, DbErr> {
-    job::Entity::find()
-        .filter(job::Column::OrganizationId.eq(organization_id))
-        .filter(job::Column::Kind.is_in(kinds.iter().copied()))
-        .order_by_desc(job::Column::UpdatedAt)
+    let mut query = job::Entity::find().filter(job::Column::OrganizationId.eq(organization_id));
+    if let Some(kinds) = filter.kinds {
+        query = query.filter(job::Column::Kind.is_in(kinds.iter().copied()));
+    }
+    if let Some(states) = filter.states {
+        query = query.filter(job::Column::State.is_in(states.iter().copied()));
+    }
+    query
         .order_by_desc(job::Column::Id)
+        .limit(filter.limit)
         .all(db)
         .await
 }

@@ -2,7 +2,8 @@
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    Set,
 };
 
 use super::entities::organization;
@@ -25,6 +26,18 @@ pub async fn find(
     id: i32,
 ) -> Result<Option<organization::Model>, DbErr> {
     organization::Entity::find_by_id(id).one(db).await
+}
+
+/// Organizations by id, ordered by id; every organization when `ids` is `None`.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    ids: Option<Vec<i32>>,
+) -> Result<Vec<organization::Model>, DbErr> {
+    let mut query = organization::Entity::find().order_by_asc(organization::Column::Id);
+    if let Some(ids) = ids {
+        query = query.filter(organization::Column::Id.is_in(ids));
+    }
+    query.all(db).await
 }
 
 /// Replaces the settings JSON only if it still reads `expected` (compare-and-swap); returns

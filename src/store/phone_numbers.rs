@@ -106,22 +106,41 @@ pub struct AreaCodeCount {
     pub count: i64,
 }
 
-/// Counts the organization's active numbers by area code.
+/// Counts the organization's active numbers by area code; with `releasable_only`, only those
+/// a delete would release ([`releasable`]).
 pub async fn count_active_by_area_code(
     db: &impl ConnectionTrait,
     organization_id: i32,
+    releasable_only: bool,
 ) -> Result<Vec<AreaCodeCount>, DbErr> {
-    phone_number::Entity::find()
+    let mut query = phone_number::Entity::find()
         .select_only()
         .column(phone_number::Column::AreaCode)
         .column_as(phone_number::Column::Id.count(), "count")
         .filter(phone_number::Column::OrganizationId.eq(organization_id))
-        .filter(phone_number::Column::Status.eq(ACTIVE))
+        .filter(phone_number::Column::Status.eq(ACTIVE));
+    if releasable_only {
+        query = query.filter(releasable(organization_id));
+    }
+    query
         .group_by(phone_number::Column::AreaCode)
         .order_by_asc(phone_number::Column::AreaCode)
         .into_model::<AreaCodeCount>()
         .all(db)
         .await
+}
+
+/// The one definition of a number a delete may release, shared by `deletePhoneNumbers` and the
+/// counts Spoke's page shows for it: no contact of the organization has it as its sticky sender
+/// (`bandwidth_contacts.user_number`). Applies to the organization's active numbers.
+fn releasable(organization_id: i32) -> sea_orm::Condition {
+    let sticky = Query::select()
+        .column(contact::Column::UserNumber)
+        .from(contact::Entity)
+        .and_where(contact::Column::OrganizationId.eq(organization_id))
+        .and_where(contact::Column::UserNumber.is_not_null())
+        .to_owned();
+    sea_orm::Condition::all().add(phone_number::Column::PhoneNumber.not_in_subquery(sticky))
 }
 
 /// Whether the organization has at least one active number.
@@ -221,24 +240,17 @@ pub async fn touch(
         .map(|_| ())
 }
 
-/// The organization's active numbers in an area code that no contact of the organization has
-/// as its sticky sender (`bandwidth_contacts.user_number`): the ones safe to release.
+/// The organization's active numbers in an area code that a delete may release ([`releasable`]).
 pub async fn list_unused_in_area_code(
     db: &impl ConnectionTrait,
     organization_id: i32,
     area_code: &str,
 ) -> Result<Vec<phone_number::Model>, DbErr> {
-    let sticky = Query::select()
-        .column(contact::Column::UserNumber)
-        .from(contact::Entity)
-        .and_where(contact::Column::OrganizationId.eq(organization_id))
-        .and_where(contact::Column::UserNumber.is_not_null())
-        .to_owned();
     phone_number::Entity::find()
         .filter(phone_number::Column::OrganizationId.eq(organization_id))
         .filter(phone_number::Column::AreaCode.eq(area_code))
         .filter(phone_number::Column::Status.eq(ACTIVE))
-        .filter(phone_number::Column::PhoneNumber.not_in_subquery(sticky))
+        .filter(releasable(organization_id))
         .order_by_asc(phone_number::Column::PhoneNumber)
         .all(db)
         .await

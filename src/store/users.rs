@@ -10,10 +10,12 @@ use super::entities::{api_token, membership, user};
 pub async fn insert_user(
     db: &impl ConnectionTrait,
     name: &str,
+    email: &str,
     is_superadmin: bool,
 ) -> Result<user::Model, DbErr> {
     user::ActiveModel {
         name: Set(name.to_owned()),
+        email: Set(email.to_owned()),
         is_superadmin: Set(is_superadmin),
         created_at: Set(chrono::Utc::now()),
         ..Default::default()

@@ -160,9 +160,10 @@ async fn no_token_or_an_unknown_token_is_unauthenticated() {
 async fn a_superadmin_reaches_every_organization() {
     let app = spawn_app().await;
     let org = app.create_org("One").await;
-    let token = spoke_bandwidth::services::access::create_superadmin_token(&app.db)
-        .await
-        .unwrap();
+    let token =
+        spoke_bandwidth::services::access::create_superadmin_token(&app.db, &Default::default())
+            .await
+            .unwrap();
 
     let read = app
         .graphql(Some(&token), ORGANIZATION, json!({"id": org.to_string()}))

@@ -53,6 +53,33 @@ fn serve_refuses_a_service_other_than_bandwidth() {
     );
 }
 
+#[test]
+fn serve_refuses_unknown_or_misordered_service_managers_naming_the_value_and_the_fix() {
+    for (list, expected) in [
+        (
+            "numpicker-basic,sticky-sender",
+            "use \"sticky-sender,numpicker-basic\"",
+        ),
+        ("sticky-sender,carrier-lookup", "known managers"),
+    ] {
+        let output = binary()
+            .args(["serve", "--database-url", "sqlite::memory:"])
+            .env("SESSION_SECRET", SESSION_SECRET)
+            .env("SERVICE_MANAGERS", list)
+            .output()
+            .expect("the binary runs");
+        assert!(!output.status.success(), "{list}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("SERVICE_MANAGERS")
+                && stderr.contains(list)
+                && stderr.contains(expected),
+            "{list}: {stderr}"
+        );
+        assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
+    }
+}
+
 #[tokio::test]
 async fn serve_on_a_fresh_database_answers_readyz() {
     let database = fresh_database().await;
@@ -83,15 +110,45 @@ async fn serve_on_a_fresh_database_answers_readyz() {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    // A made-up method must not become a metrics label (one series per client's whim).
+    let brew = reqwest::Method::from_bytes(b"BREWCOFFEE").unwrap();
+    let _ = client
+        .request(brew, format!("http://127.0.0.1:{port}/metrics"))
+        .send()
+        .await;
     let metrics = client
         .get(format!("http://127.0.0.1:{port}/metrics"))
         .send()
         .await
-        .map(|r| r.status().as_u16());
+        .expect("metrics answer");
+    let metrics_status = metrics.status().as_u16();
+    let exposition = metrics.text().await.unwrap_or_default();
     child.kill().ok();
     child.wait().ok();
     assert_eq!(status, Some(200));
-    assert_eq!(metrics.ok(), Some(200));
+    assert_eq!(metrics_status, 200);
+    assert!(!exposition.contains("BREWCOFFEE"), "{exposition}");
+    assert!(exposition.contains("method=\"other\""), "{exposition}");
+}
+
+#[test]
+fn help_never_prints_the_database_password_from_the_environment() {
+    let output = binary()
+        .args(["serve", "--help"])
+        .env(
+            "DATABASE_URL",
+            "postgres://app:db-pass-987@db.example.org/spoke",
+        )
+        .env(
+            "ENCRYPTION_KEY",
+            "c2VjcmV0LWtleS1ub3QtdG8tcHJpbnQtMzJieXRlcw==",
+        )
+        .output()
+        .expect("the binary runs");
+    let help = String::from_utf8_lossy(&output.stdout);
+    assert!(help.contains("DATABASE_URL"), "{help}");
+    assert!(!help.contains("db-pass-987"), "{help}");
+    assert!(!help.contains("c2VjcmV0"), "{help}");
 }
 
 #[test]
@@ -127,6 +184,39 @@ fn org_and_token_commands_print_only_their_result() {
     let token = String::from_utf8(token.stdout).unwrap();
     assert_eq!(token.trim().lines().count(), 1);
     assert!(token.trim().len() >= 43, "a 256-bit token: {token:?}");
+
+    let vetted = binary()
+        .args([
+            "token",
+            "create",
+            "--org",
+            id.trim(),
+            "--role",
+            "VETTED_TEXTER",
+            "--name",
+            "Ada",
+            "--email",
+            "ada@example.org",
+        ])
+        .env("DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert!(
+        vetted.status.success(),
+        "Spoke's role names are accepted: {}",
+        String::from_utf8_lossy(&vetted.stderr)
+    );
+    let unknown = binary()
+        .args(["token", "create", "--org", id.trim(), "--role", "boss"])
+        .env("DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert!(!unknown.status.success());
+    assert!(
+        String::from_utf8_lossy(&unknown.stderr).contains("SUPERVOLUNTEER"),
+        "the error lists the roles: {}",
+        String::from_utf8_lossy(&unknown.stderr)
+    );
 
     let missing = binary()
         .args(["token", "create", "--org", "999", "--role", "texter"])

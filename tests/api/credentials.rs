@@ -111,6 +111,67 @@ async fn the_password_appears_in_no_response_error_or_log_line() {
 }
 
 #[tokio::test]
+async fn the_password_sent_to_bandwidth_reaches_no_log_line_or_answer() {
+    use base64::Engine;
+    let app = crate::helpers::spawn_app_with_emulator().await;
+    let org = app.create_org("Org").await;
+    let owner = app.token(org, Role::Owner).await;
+    let input = app.emulator_credentials();
+    let password = input["password"].as_str().unwrap().to_owned();
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!(
+        "{}:{password}",
+        input["userName"].as_str().unwrap()
+    ));
+
+    // Checked with Bandwidth (the password goes out in Basic auth), then provisioning and a buy
+    // use it again; a wrong password is refused by Bandwidth.
+    let mut answers = vec![
+        app.graphql(
+            Some(&owner),
+            UPDATE,
+            json!({"org": org.to_string(), "input": input}),
+        )
+        .await,
+    ];
+    assert!(answers[0]["errors"].is_null(), "{}", answers[0]);
+    answers.push(
+        app.graphql(
+            Some(&owner),
+            "mutation($org: String!) { provisionBandwidth(organizationId: $org, input: {address: {houseNumber: \"900\", streetName: \"Main Campus Dr\", city: \"Raleigh\", stateCode: \"NC\", zip: \"27606\"}}) { state } }",
+            json!({"org": org.to_string()}),
+        )
+        .await,
+    );
+    let mut wrong = app.emulator_credentials();
+    wrong["password"] = json!("wrong-pw-71c4d2");
+    answers.push(
+        app.graphql(
+            Some(&owner),
+            UPDATE,
+            json!({"org": org.to_string(), "input": wrong}),
+        )
+        .await,
+    );
+    assert_eq!(error_code(&answers[2]), "UPSTREAM_ERROR", "{}", answers[2]);
+
+    for answer in &answers {
+        let text = answer.to_string();
+        assert!(
+            !text.contains(&password) && !text.contains("wrong-pw-71c4d2"),
+            "{text}"
+        );
+    }
+    let logs = captured_logs();
+    assert!(
+        logs.contains("reqwest") || logs.contains("hyper"),
+        "the client's logs were captured"
+    );
+    for secret in [password.as_str(), basic.as_str(), "wrong-pw-71c4d2"] {
+        assert!(!logs.contains(secret), "{secret:?} reached a log line");
+    }
+}
+
+#[tokio::test]
 async fn an_omitted_or_placeholder_password_keeps_the_stored_one() {
     let app = spawn_app().await;
     let org = app.create_org("Org").await;

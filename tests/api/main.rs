@@ -14,6 +14,8 @@ mod migrations;
 mod numbers;
 mod properties;
 mod provisioning;
+mod role_matrix;
 mod schema;
 mod sending;
 mod spoke_pages;
+mod spoke_settings;

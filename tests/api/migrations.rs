@@ -33,3 +33,44 @@ async fn migrations_go_up_down_to_zero_and_up_again() {
         .await
         .expect("the tables exist again");
 }
+
+#[tokio::test]
+async fn the_roles_of_the_first_releases_become_spokes_role_names() {
+    let database = fresh_database().await;
+    let db = spoke_bandwidth::store::connect(&database.url)
+        .await
+        .unwrap();
+    // The eight migrations before Spoke's role ladder.
+    Migrator::up(&db, Some(8))
+        .await
+        .expect("up to the old roles");
+    db.execute_unprepared(
+        "INSERT INTO bandwidth_organizations (id, name, settings, created_at) VALUES (1, 'Org', '{}', '2026-11-30 00:00:00')",
+    )
+    .await
+    .unwrap();
+    for (id, role) in [(1, "owner"), (2, "admin"), (3, "texter")] {
+        db.execute_unprepared(&format!(
+            "INSERT INTO bandwidth_users (id, name, is_superadmin, created_at) VALUES ({id}, 'u{id}', false, '2026-11-30 00:00:00')"
+        ))
+        .await
+        .unwrap();
+        db.execute_unprepared(&format!(
+            "INSERT INTO bandwidth_memberships (user_id, organization_id, role) VALUES ({id}, 1, '{role}')"
+        ))
+        .await
+        .unwrap();
+    }
+    Migrator::up(&db, None).await.expect("up");
+    let roles = db
+        .query_all_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT role FROM bandwidth_memberships ORDER BY user_id",
+        ))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|row| row.try_get::<String>("", "role").unwrap())
+        .collect::<Vec<_>>();
+    assert_eq!(roles, ["OWNER", "ADMIN", "TEXTER"]);
+}

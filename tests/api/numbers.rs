@@ -9,7 +9,7 @@ use spoke_bandwidth::store::entities::contact;
 use crate::helpers::TestApp;
 use crate::provisioning::{address, buy, org_with_credentials, provision, requests, wait_for_job};
 
-const COUNTS: &str = "query($org: String!) { organization(id: $org) { phoneNumberCounts { areaCode state availableCount } } }";
+const COUNTS: &str = "query($org: String!) { organization(id: $org) { phoneNumberCounts { areaCode state availableCount allocatedCount } } }";
 const NUMBERS: &str = "query($org: String!, $areaCode: String) { organization(id: $org) { phoneNumbers(areaCode: $areaCode) { phoneNumber areaCode state serviceId } } }";
 const DELETE: &str = "mutation($org: ID!, $areaCode: String!) { deletePhoneNumbers(organizationId: $org, areaCode: $areaCode) { id } }";
 const SYNC: &str = "mutation($org: String!) { syncPhoneNumbers(organizationId: $org) { id } }";
@@ -22,7 +22,17 @@ async fn provisioned(app: &TestApp) -> (i32, String) {
     (org, owner)
 }
 
+/// Held numbers per area code (available plus allocated).
 async fn counts(app: &TestApp, owner: &str, org: i32) -> Vec<(String, i64)> {
+    split_counts(app, owner, org)
+        .await
+        .into_iter()
+        .map(|(area_code, available, allocated)| (area_code, available + allocated))
+        .collect()
+}
+
+/// `(areaCode, availableCount, allocatedCount)` per row of Spoke's Phone Numbers page.
+async fn split_counts(app: &TestApp, owner: &str, org: i32) -> Vec<(String, i64, i64)> {
     let answer = app
         .graphql(Some(owner), COUNTS, json!({"org": org.to_string()}))
         .await;
@@ -34,6 +44,7 @@ async fn counts(app: &TestApp, owner: &str, org: i32) -> Vec<(String, i64)> {
             (
                 c["areaCode"].as_str().unwrap().to_owned(),
                 c["availableCount"].as_i64().unwrap(),
+                c["allocatedCount"].as_i64().unwrap(),
             )
         })
         .collect()
@@ -169,6 +180,11 @@ async fn deleting_an_area_code_disconnects_its_unused_numbers_and_the_counts_dro
     .insert(&app.db)
     .await
     .unwrap();
+    assert_eq!(
+        split_counts(&app, &owner, org).await,
+        [("212".to_owned(), 2, 0), ("919".to_owned(), 2, 1)],
+        "the page promises to delete exactly what the delete releases"
+    );
 
     let job = run_job(
         &app,
@@ -198,8 +214,8 @@ async fn deleting_an_area_code_disconnects_its_unused_numbers_and_the_counts_dro
         "the sticky number stays: {body}"
     );
     assert_eq!(
-        counts(&app, &owner, org).await,
-        [("212".to_owned(), 2), ("919".to_owned(), 1)]
+        split_counts(&app, &owner, org).await,
+        [("212".to_owned(), 2, 0), ("919".to_owned(), 0, 1)]
     );
     let state = app.emulator_get("/_emulator/state").await;
     assert_eq!(state["numbers"].as_array().unwrap().len(), 3);
@@ -217,7 +233,7 @@ async fn a_sync_marks_a_number_removed_on_bandwidths_side_as_released() {
     assert_eq!(job["state"], "SUCCEEDED", "{job}");
     assert_eq!(
         job["resultMessage"],
-        "2 numbers on the Bandwidth location; 0 added, 1 released"
+        "2 numbers on the Bandwidth location; 0 added, 1 released (no longer on the account)"
     );
     let list: Vec<Value> = numbers(&app, &owner, org, None)
         .await
@@ -251,7 +267,8 @@ async fn a_sync_adds_numbers_bought_outside_this_server() {
 
     let job = run_job(&app, &owner, org, SYNC, json!({"org": org.to_string()})).await;
     assert_eq!(
-        job["resultMessage"], "2 numbers on the Bandwidth location; 2 added, 0 released",
+        job["resultMessage"],
+        "2 numbers on the Bandwidth location; 2 added, 0 released (no longer on the account)",
         "{job}"
     );
     assert_eq!(counts(&app, &owner, org).await, [("646".to_owned(), 2)]);
@@ -281,4 +298,52 @@ async fn disconnect_on_bandwidth(app: &TestApp, number: &str) {
         .await
         .unwrap();
     assert_eq!(response.status(), 201);
+}
+
+#[tokio::test]
+async fn moving_the_organization_to_another_site_releases_no_number() {
+    let app = spawn().await;
+    let (org, owner) = provisioned(&app).await;
+    assert_eq!(buy(&app, &owner, org, "919", 3).await["state"], "SUCCEEDED");
+    // Another existing sub-account on the same Bandwidth account.
+    let (other, other_owner) = org_with_credentials(&app, json!({"address": address()})).await;
+    let other_site =
+        provision(&app, &other_owner, other, json!(null)).await["account"]["siteId"].clone();
+
+    let mut input = app.emulator_credentials();
+    input["siteId"] = other_site.clone();
+    let changed = app
+        .graphql(
+            Some(&owner),
+            "mutation($org: String!, $input: BandwidthCredentialsInput!) { updateBandwidthCredentials(organizationId: $org, input: $input) { siteId } }",
+            json!({"org": org.to_string(), "input": input}),
+        )
+        .await;
+    assert_eq!(
+        changed["data"]["updateBandwidthCredentials"]["siteId"], other_site,
+        "{changed}"
+    );
+    let again = provision(&app, &owner, org, json!(null)).await;
+    assert_eq!(again["state"], "COMPLETE", "{again}");
+    let sync = again["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "number-sync")
+        .unwrap()
+        .clone();
+    assert!(
+        sync["detail"]
+            .as_str()
+            .unwrap()
+            .contains("3 numbers not on this location but still in service on the account, kept"),
+        "{sync}"
+    );
+    assert_eq!(counts(&app, &owner, org).await, [("919".to_owned(), 3)]);
+    assert!(
+        requests(&app, "POST", "/disconnects").await.is_empty(),
+        "nothing was released on Bandwidth"
+    );
+    let state = app.emulator_get("/_emulator/state").await;
+    assert_eq!(state["numbers"].as_array().unwrap().len(), 3);
 }

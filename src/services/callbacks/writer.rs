@@ -32,8 +32,12 @@ struct Submission {
 #[derive(Clone)]
 pub struct CallbackWriter {
     queue: mpsc::Sender<Submission>,
+    sticky: Arc<StickyCache>,
     health: WriterHealth,
 }
+
+/// Whether sticky-sender is on, per organization, read at most every [`STICKY_TTL`].
+type StickyCache = Mutex<HashMap<i32, (bool, Instant)>>;
 
 impl std::fmt::Debug for CallbackWriter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -48,8 +52,7 @@ struct Writer {
     postgres: Option<HeldConnections>,
     /// `SERVICE_MANAGERS`, for organizations without their own list.
     default_managers: String,
-    /// Whether sticky-sender is on, per organization, read at most every [`STICKY_TTL`].
-    sticky: Mutex<HashMap<i32, (bool, Instant)>>,
+    sticky: Arc<StickyCache>,
     deferrals: Deferrals,
     health: WriterHealth,
 }
@@ -73,16 +76,30 @@ impl CallbackWriter {
             _ => (1, None),
         };
         let health = WriterHealth::default();
+        let sticky = Arc::new(StickyCache::default());
         let writer = Arc::new(Writer {
             db,
             postgres,
             default_managers,
-            sticky: Mutex::default(),
+            sticky: sticky.clone(),
             deferrals: Deferrals::default(),
             health: health.clone(),
         });
         tokio::spawn(collect(receiver, Arc::new(Semaphore::new(slots)), writer));
-        Self { queue, health }
+        Self {
+            queue,
+            sticky,
+            health,
+        }
+    }
+
+    /// Forgets what is cached of the organization's settings, so the next callback reads them
+    /// again (after a settings change, and Spoke's `clearCachedOrgAndExtensionCaches`).
+    pub fn forget_settings(&self, organization_id: i32) {
+        self.sticky
+            .lock()
+            .expect("not poisoned")
+            .remove(&organization_id);
     }
 
     /// Whether the writer is committing, for `/readyz`.

@@ -7,7 +7,7 @@ pub struct Model {
     pub user_id: i32,
     #[sea_orm(primary_key, auto_increment = false)]
     pub organization_id: i32,
-    /// `owner`, `admin` or `texter`.
+    /// Spoke's role name: `SUSPENDED TEXTER VETTED_TEXTER SUPERVOLUNTEER ADMIN OWNER`.
     pub role: String,
 }
 

@@ -5,7 +5,9 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
+    /// Shown as Spoke's `displayName`.
     pub name: String,
+    pub email: String,
     pub is_superadmin: bool,
     pub created_at: DateTimeUtc,
 }
