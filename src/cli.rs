@@ -145,7 +145,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 async fn open(settings: &Settings) -> anyhow::Result<sea_orm::DatabaseConnection> {
-    store::connect(&settings.database_url)
+    store::connect_with(&settings.database_url, settings.sqlite_sync())
         .await
         .with_context(|| {
             format!(

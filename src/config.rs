@@ -189,6 +189,23 @@ pub enum TokenCommand {
     },
 }
 
+/// `SQLITE_SYNCHRONOUS` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SqliteSynchronous {
+    Full,
+    Normal,
+}
+
+impl Settings {
+    /// The SQLite durability to open the database with.
+    pub fn sqlite_sync(&self) -> crate::store::SqliteSync {
+        match self.sqlite_synchronous {
+            SqliteSynchronous::Full => crate::store::SqliteSync::Full,
+            SqliteSynchronous::Normal => crate::store::SqliteSync::Normal,
+        }
+    }
+}
+
 fn parse_role(value: &str) -> Result<Role, String> {
     Role::parse(value).ok_or_else(|| {
         let names: Vec<_> = Role::LADDER.iter().map(|r| r.as_str()).collect();
@@ -287,6 +304,24 @@ pub struct Settings {
     /// with every further attempt, up to 5 minutes.
     #[arg(long, env = "JOB_RETRY_BASE_MS", default_value_t = 2_000, value_parser = clap::value_parser!(u64).range(1..=300_000))]
     pub job_retry_base_ms: u64,
+    /// SQLite only: `full` syncs the WAL at every commit, so an acknowledged callback survives a
+    /// power loss; `normal` is faster but may lose the last commits on power loss.
+    #[arg(long, env = "SQLITE_SYNCHRONOUS", value_enum, default_value_t = SqliteSynchronous::Full)]
+    pub sqlite_synchronous: SqliteSynchronous,
+    /// Largest `POST /graphql` body, in bytes; a larger one is refused with 413 before it is read.
+    #[arg(long, env = "GRAPHQL_MAX_BODY", default_value_t = 1024 * 1024)]
+    pub graphql_max_body: usize,
+    /// Most fields one GraphQL request selects (every field and `__typename` counts 1, fragments
+    /// count where they are spread).
+    #[arg(long, env = "GRAPHQL_MAX_FIELDS", default_value_t = 2_000)]
+    pub graphql_max_fields: usize,
+    /// Most mutation fields one GraphQL request carries (`sendMessage` included).
+    #[arg(long, env = "GRAPHQL_MAX_MUTATION_FIELDS", default_value_t = 10)]
+    pub graphql_max_mutation_fields: usize,
+    /// Whether the schema answers introspection (`__schema`, `__type`); GraphiQL needs it. Turn it
+    /// off in production with `false`.
+    #[arg(long, env = "GRAPHQL_INTROSPECTION", default_value = "true", action = clap::ArgAction::Set, value_parser = clap::builder::BoolishValueParser::new())]
+    pub graphql_introspection: bool,
 }
 
 /// Why `serve` refuses to start: each reads as one line an operator can act on.

@@ -34,7 +34,7 @@ impl Application {
         migrate: bool,
     ) -> anyhow::Result<Self> {
         settings.check_for_serve()?;
-        let db = store::connect(&settings.database_url)
+        let db = store::connect_with(&settings.database_url, settings.sqlite_sync())
             .await
             .with_context(|| {
                 format!(
