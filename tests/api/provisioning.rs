@@ -554,3 +554,33 @@ async fn a_credentials_save_racing_with_provisioning_keeps_every_id_it_made() {
     assert_eq!(requests(&app, "POST", "/sippeers").await.len(), 1);
     assert_eq!(requests(&app, "POST", "/applications").await.len(), 1);
 }
+
+#[tokio::test]
+async fn a_run_interrupted_after_bandwidth_created_the_site_resumes_without_creating_another() {
+    let app = spawn_app_with_emulator().await;
+    let (org, owner) = org_with_credentials(&app, json!({"address": address()})).await;
+    // Bandwidth creates the site, then the answer never arrives.
+    app.emulator_post(
+        "/_emulator/faults",
+        json!({"method": "POST", "path": "/sites", "action": "acceptThenDrop", "times": 1}),
+    )
+    .await;
+    let first = provision(&app, &owner, org, json!(null)).await;
+    assert_eq!(first["state"], "FAILED", "{first}");
+    assert_eq!(status_of(&first, "sub-account")["status"], "FAILED");
+
+    let second = provision(&app, &owner, org, json!(null)).await;
+    assert_eq!(second["state"], "COMPLETE", "{second}");
+    let detail = status_of(&second, "sub-account")["detail"].clone();
+    assert!(
+        detail.as_str().unwrap().contains("made by an earlier run"),
+        "{detail}"
+    );
+    assert_eq!(
+        requests(&app, "POST", "/sites").await.len(),
+        1,
+        "the rerun found the site instead of creating another"
+    );
+    let state = app.emulator_get("/_emulator/state").await;
+    assert_eq!(state["sites"].as_array().unwrap().len(), 1, "{state}");
+}
