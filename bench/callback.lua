@@ -2,11 +2,13 @@
 -- Environment: BENCH_KIND (delivered | first-delivery | received | wrong-password), BENCH_ORG,
 -- BENCH_AUTH (the Basic header value), BENCH_IDS (file with one Bandwidth message id per line,
 -- taken in turn, for the delivery kinds),
--- BENCH_RUN (a prefix that makes this run's ids unique).
+-- BENCH_RUN (a prefix that makes this run's ids unique; its digits make each report's `to` unique).
 local kind = os.getenv("BENCH_KIND")
 local org = os.getenv("BENCH_ORG")
 local auth = os.getenv("BENCH_AUTH")
 local run = os.getenv("BENCH_RUN")
+-- A per-run number for the delivery reports' `to` (E.164: the callback route refuses others).
+local run_number = tonumber((run or ""):match("%d+")) or 0
 local ids = {}
 local counter = 0
 
@@ -41,9 +43,9 @@ request = function()
     -- (Bandwidth retries, one per recipient of a group message) do. Each has its own `to`.
     body = string.format(
       '[{"type":"message-delivered","time":"2026-11-30T10:00:00.123Z","description":"Message delivered to carrier.",' ..
-      '"to":"+1%s%06d","message":{"id":"%s","owner":"%s","applicationId":"bench","time":"2026-11-30T10:00:00Z",' ..
+      '"to":"+1%03d%07d","message":{"id":"%s","owner":"%s","applicationId":"bench","time":"2026-11-30T10:00:00Z",' ..
       '"segmentCount":1,"direction":"out","to":["+19195550123"],"from":"%s","text":"","tag":"%s|1|1"}}]',
-      run, counter, id, ours, ours, org)
+      200 + run_number % 800, counter % 10000000, id, ours, ours, org)
   end
   return wrk.format(nil, nil, nil, body)
 end

@@ -77,6 +77,12 @@ pub enum Command {
         #[command(flatten)]
         settings: Settings,
     },
+    /// Seal every stored secret again under ENCRYPTION_KEY, bound to its organization (after a
+    /// key change, with the old key as ENCRYPTION_KEY_PREVIOUS); prints how many were resealed.
+    RotateSecrets {
+        #[command(flatten)]
+        settings: Settings,
+    },
     /// Manage organizations.
     Org {
         #[command(subcommand)]
@@ -183,6 +189,23 @@ pub enum TokenCommand {
     },
 }
 
+/// `SQLITE_SYNCHRONOUS` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SqliteSynchronous {
+    Full,
+    Normal,
+}
+
+impl Settings {
+    /// The SQLite durability to open the database with.
+    pub fn sqlite_sync(&self) -> crate::store::SqliteSync {
+        match self.sqlite_synchronous {
+            SqliteSynchronous::Full => crate::store::SqliteSync::Full,
+            SqliteSynchronous::Normal => crate::store::SqliteSync::Normal,
+        }
+    }
+}
+
 fn parse_role(value: &str) -> Result<Role, String> {
     Role::parse(value).ok_or_else(|| {
         let names: Vec<_> = Role::LADDER.iter().map(|r| r.as_str()).collect();
@@ -216,6 +239,10 @@ pub struct Settings {
     /// 32-byte base64 key for secrets at rest; default: HKDF-SHA256 of SESSION_SECRET.
     #[arg(long, env = "ENCRYPTION_KEY", hide_env_values = true)]
     pub encryption_key: Option<Secret>,
+    /// The key secrets were sealed with before ENCRYPTION_KEY changed: accepted for reading
+    /// until `rotate-secrets` has sealed everything again under the new key.
+    #[arg(long, env = "ENCRYPTION_KEY_PREVIOUS", hide_env_values = true)]
+    pub encryption_key_previous: Option<Secret>,
     /// The service vendor; only `bandwidth` is supported.
     #[arg(long, env = "DEFAULT_SERVICE", default_value = "bandwidth")]
     pub default_service: String,
@@ -265,6 +292,36 @@ pub struct Settings {
     /// to have the message).
     #[arg(long, env = "SEND_MAX_POSTS", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=10))]
     pub send_max_posts: u32,
+    /// Background jobs one replica runs at once (jobs of one organization's inventory still run
+    /// one at a time).
+    #[arg(long, env = "JOB_CONCURRENCY", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub job_concurrency: u16,
+    /// How long a job's lease lasts, in milliseconds; renewed every third of it while the job
+    /// runs, so a crashed replica's job is taken over about this long after the crash.
+    #[arg(long, env = "JOB_LEASE_MS", default_value_t = 60_000, value_parser = clap::value_parser!(u64).range(300..=3_600_000))]
+    pub job_lease_ms: u64,
+    /// Delay before a job's first retry after a transient failure, in milliseconds; it doubles
+    /// with every further attempt, up to 5 minutes.
+    #[arg(long, env = "JOB_RETRY_BASE_MS", default_value_t = 2_000, value_parser = clap::value_parser!(u64).range(1..=300_000))]
+    pub job_retry_base_ms: u64,
+    /// SQLite only: `full` syncs the WAL at every commit, so an acknowledged callback survives a
+    /// power loss; `normal` is faster but may lose the last commits on power loss.
+    #[arg(long, env = "SQLITE_SYNCHRONOUS", value_enum, default_value_t = SqliteSynchronous::Full)]
+    pub sqlite_synchronous: SqliteSynchronous,
+    /// Largest `POST /graphql` body, in bytes; a larger one is refused with 413 before it is read.
+    #[arg(long, env = "GRAPHQL_MAX_BODY", default_value_t = 1024 * 1024)]
+    pub graphql_max_body: usize,
+    /// Most fields one GraphQL request selects (every field and `__typename` counts 1, fragments
+    /// count where they are spread).
+    #[arg(long, env = "GRAPHQL_MAX_FIELDS", default_value_t = 2_000)]
+    pub graphql_max_fields: usize,
+    /// Most mutation fields one GraphQL request carries (`sendMessage` included).
+    #[arg(long, env = "GRAPHQL_MAX_MUTATION_FIELDS", default_value_t = 10)]
+    pub graphql_max_mutation_fields: usize,
+    /// Whether the schema answers introspection (`__schema`, `__type`); GraphiQL needs it. Turn it
+    /// off in production with `false`.
+    #[arg(long, env = "GRAPHQL_INTROSPECTION", default_value = "true", action = clap::ArgAction::Set, value_parser = clap::builder::BoolishValueParser::new())]
+    pub graphql_introspection: bool,
 }
 
 /// Why `serve` refuses to start: each reads as one line an operator can act on.

@@ -34,7 +34,7 @@ impl Application {
         migrate: bool,
     ) -> anyhow::Result<Self> {
         settings.check_for_serve()?;
-        let db = store::connect(&settings.database_url)
+        let db = store::connect_with(&settings.database_url, settings.sqlite_sync())
             .await
             .with_context(|| {
                 format!(
@@ -73,6 +73,7 @@ impl Application {
         let runner = tokio::spawn(services::jobs::run_jobs(
             self.state.clone(),
             format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple()),
+            services::jobs::RunnerOptions::from_settings(&self.state.settings),
             services::numbers::run_job,
             async move {
                 let _ = jobs_stopped.await;

@@ -29,7 +29,11 @@ impl AppState {
     /// Checks the settings `serve` needs and assembles the state around an open database.
     pub fn new(db: DatabaseConnection, settings: Settings) -> Result<Self, ConfigError> {
         let session_secret = settings.check_for_serve()?.clone();
-        let secrets = SecretBox::from_settings(settings.encryption_key.as_ref(), &session_secret)?;
+        let secrets = SecretBox::from_settings(
+            settings.encryption_key.as_ref(),
+            settings.encryption_key_previous.as_ref(),
+            &session_secret,
+        )?;
         let http = reqwest::Client::builder()
             .connect_timeout(
                 settings

@@ -13,7 +13,10 @@ mod m20261130_000006_add_provisioning_to_accounts;
 mod m20261130_000007_create_messages_contacts_callbacks;
 mod m20261130_000008_callbacks_without_keys;
 mod m20261201_000011_spoke_roles_and_user_emails;
+mod m20261201_000012_create_orphan_reports;
+mod m20261201_000012b_index_sends_in_flight;
 mod m20261201_000013_add_send_outcomes_to_messages;
+mod m20261201_000014_add_job_lanes_and_keys;
 
 /// Applies this project's migrations, recorded in its own table so it can share a database with Spoke.
 pub struct Migrator;
@@ -32,6 +35,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000008_callbacks_without_keys::Migration),
             Box::new(m20261201_000011_spoke_roles_and_user_emails::Migration),
             Box::new(m20261201_000013_add_send_outcomes_to_messages::Migration),
+            Box::new(m20261201_000014_add_job_lanes_and_keys::Migration),
+            Box::new(m20261201_000012_create_orphan_reports::Migration),
+            Box::new(m20261201_000012b_index_sends_in_flight::Migration),
         ]
     }
 

@@ -8,7 +8,8 @@ use reqwest::Method;
 use crate::bandwidth::client::BandwidthClient;
 use crate::bandwidth::error::Error;
 use crate::bandwidth::types::account::{
-    MmsFeatureResponse, SipPeerResponse, SiteResponse, SitesResponse, SmsFeatureResponse,
+    MmsFeatureResponse, SipPeerResponse, SipPeersResponse, SiteResponse, SitesResponse,
+    SmsFeatureResponse,
 };
 use crate::bandwidth::types::applications::{
     ApplicationProvisioningResponse, ApplicationsSettingsResponse,
@@ -91,6 +92,43 @@ impl BandwidthClient {
         response
             .sip_peer
             .ok_or(answer.incomplete("a SipPeer element"))
+    }
+
+    /// Lists a site's sip peers (`GET /accounts/{a}/sites/{s}/sippeers`; no paging is
+    /// documented). Used to find a location an interrupted create may have made.
+    #[tracing::instrument(skip_all, fields(site_id = %site_id))]
+    pub async fn list_sip_peers(&self, site_id: &str) -> Result<Vec<SipPeer>, Error> {
+        let url = self.dashboard_url(&["sites", site_id, "sippeers"]);
+        let answer = self.dashboard(Method::GET, url, None, false).await?;
+        let response: SipPeersResponse = answer.xml_or_default()?;
+        Ok(response.sip_peers.map(|p| p.items).unwrap_or_default())
+    }
+
+    /// Lists the account's applications (`GET /accounts/{a}/applications`), voice ones
+    /// included: filter on `ServiceType`.
+    #[tracing::instrument(skip_all)]
+    pub async fn list_applications(&self) -> Result<Vec<Application>, Error> {
+        let url = self.dashboard_url(&["applications"]);
+        let answer = self.dashboard(Method::GET, url, None, false).await?;
+        let response: ApplicationProvisioningResponse = answer.xml_or_default()?;
+        Ok(response
+            .application_list
+            .map(|l| l.items)
+            .or_else(|| response.application.map(|a| vec![a]))
+            .unwrap_or_default())
+    }
+
+    /// Whether a number is in service anywhere on the account, whatever its site or location
+    /// (`GET /accounts/{a}/inserviceNumbers/{tn}`: 200 yes, 404 no; contract-2 §12). The one
+    /// check to make before treating a number as gone.
+    #[tracing::instrument(skip_all)]
+    pub async fn is_in_service(&self, ten_digits: &str) -> Result<bool, Error> {
+        let url = self.dashboard_url(&["inserviceNumbers", ten_digits]);
+        match self.dashboard(Method::GET, url, None, false).await {
+            Ok(_) => Ok(true),
+            Err(e) if e.status() == Some(404) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 
     /// Enables SMS on a sip peer (`POST …/products/messaging/features/sms`, 201).

@@ -22,6 +22,8 @@ mod client;
 mod dashboard;
 mod envelope;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 mod messaging;
 mod numbers;
 pub mod types;

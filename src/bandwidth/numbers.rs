@@ -9,9 +9,10 @@ use reqwest::Method;
 use crate::bandwidth::client::BandwidthClient;
 use crate::bandwidth::error::Error;
 use crate::bandwidth::types::numbers::SipPeerTelephoneNumbersResponse;
+use crate::bandwidth::types::orders::OrderListResponse;
 use crate::bandwidth::types::{
     AvailableNumbersQuery, DisconnectResponse, NewDisconnect, NewOrder, OrderResponse,
-    SearchResult, SipPeerTelephoneNumber,
+    OrderSummary, SearchResult, SipPeerTelephoneNumber,
 };
 use crate::bandwidth::wire::{append_query, to_xml};
 
@@ -109,6 +110,32 @@ impl BandwidthClient {
             response.order.get_or_insert_with(Default::default).id = Some(id);
         }
         Ok(response)
+    }
+
+    /// The number orders carrying `customer_order_id`, oldest first
+    /// (`GET /accounts/{a}/orders?customerOrderId=…`; the list's shape is decided in
+    /// [`OrderSummary`]). Rows with another customer order id are dropped, in case a server
+    /// ignores the filter.
+    #[tracing::instrument(skip_all, fields(customer_order_id = %customer_order_id))]
+    pub async fn find_orders_by_customer_order_id(
+        &self,
+        customer_order_id: &str,
+    ) -> Result<Vec<OrderSummary>, Error> {
+        let mut url = self.dashboard_url(&["orders"]);
+        url.query_pairs_mut()
+            .append_pair("customerOrderId", customer_order_id);
+        let answer = self.dashboard(Method::GET, url, None, false).await?;
+        let response: OrderListResponse = answer.xml_or_default()?;
+        let mut orders: Vec<OrderSummary> = response
+            .list
+            .map(|l| l.items)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|o| o.customer_order_id.as_deref() == Some(customer_order_id))
+            .filter(|o| o.order_id.is_some())
+            .collect();
+        orders.sort_by(|a, b| a.order_date.cmp(&b.order_date));
+        Ok(orders)
     }
 
     /// Reads a number order. PARTIAL and FAILED orders come back as HTTP 200 with an

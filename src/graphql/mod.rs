@@ -3,6 +3,7 @@
 //! `schema.graphql` at the repository root is generated from [`sdl`]; a test fails when they differ.
 
 mod error;
+pub mod limits;
 mod mutation;
 mod organization;
 mod query;
@@ -22,15 +23,25 @@ pub type AppSchema = Schema<query::QueryRoot, mutation::MutationRoot, EmptySubsc
 
 /// Builds the schema once, with the shared state as data.
 pub fn build_schema(state: AppState) -> AppSchema {
-    Schema::build(
+    let settings = state.settings.clone();
+    let builder = Schema::build(
         query::QueryRoot,
         mutation::MutationRoot::default(),
         EmptySubscription,
     )
     .data(state)
+    .extension(limits::Limits {
+        max_fields: settings.graphql_max_fields,
+        max_mutation_fields: settings.graphql_max_mutation_fields,
+        introspection: settings.graphql_introspection,
+    })
     .limit_depth(16)
-    .limit_complexity(2_000)
-    .finish()
+    .limit_complexity(2_000);
+    if settings.graphql_introspection {
+        builder.finish()
+    } else {
+        builder.disable_introspection().finish()
+    }
 }
 
 /// The SDL of the schema, as checked in at `schema.graphql`.

@@ -3,14 +3,14 @@
 use async_graphql::{Context, ID, Json, Object, Result};
 
 use super::types::{
-    BandwidthAccount, CallbackCredentials, JobRequest, Message, OrgSettingsView, PhoneNumber,
-    PhoneNumberCounts, ServiceManager, ServiceVendor, TexterUiConfig,
+    BandwidthAccount, CallbackCredentials, JobRequest, Message, OrgSettingsView, OrphanReport,
+    PhoneNumber, PhoneNumberCounts, ServiceManager, ServiceVendor, TexterUiConfig,
 };
 use super::{IntoGql, caller, state};
 use crate::services::access::Role;
 use crate::services::{
-    credentials, jobs, managers, messaging, numbers, organizations, provisioning, vendor,
-    webhook_auth,
+    callbacks, credentials, jobs, managers, messaging, numbers, organizations, provisioning,
+    vendor, webhook_auth,
 };
 use crate::store::entities::organization;
 
@@ -76,6 +76,22 @@ impl Organization {
                 .expose()
                 .to_owned(),
         }))
+    }
+
+    /// Delivery reports for messages this organization never stored, newest first (owners; at
+    /// most 100, 20 by default). Bandwidth was answered 2xx for them.
+    async fn orphan_reports(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 20)] limit: i32,
+    ) -> Result<Vec<OrphanReport>> {
+        caller(ctx).gql()?.require(self.0.id, Role::Owner).gql()?;
+        Ok(callbacks::orphan_reports(state(ctx), self.0.id, limit)
+            .await
+            .gql()?
+            .into_iter()
+            .map(Into::into)
+            .collect())
     }
 
     /// Active numbers by area code (admins and owners).

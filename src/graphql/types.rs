@@ -258,6 +258,34 @@ pub struct CallbackCredentials {
     pub password: String,
 }
 
+/// A delivery report Bandwidth sent for a message this organization never stored, when no send
+/// in flight could own it: acknowledged (so Bandwidth stops retrying) and kept here.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct OrphanReport {
+    /// Bandwidth's message id.
+    pub service_id: String,
+    /// `message-delivered` or `message-failed`.
+    pub kind: String,
+    pub error_code: Option<i32>,
+    /// How many times Bandwidth delivered it.
+    pub times: i32,
+    pub first_seen_at: chrono::DateTime<chrono::Utc>,
+    pub last_seen_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<crate::store::entities::orphan_report::Model> for OrphanReport {
+    fn from(m: crate::store::entities::orphan_report::Model) -> Self {
+        Self {
+            service_id: m.service_id,
+            kind: m.kind,
+            error_code: m.error_code,
+            times: m.times,
+            first_seen_at: m.first_seen_at,
+            last_seen_at: m.last_seen_at,
+        }
+    }
+}
+
 /// Where a provisioning step stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 pub enum ProvisioningStepStatus {

@@ -38,11 +38,7 @@ pub async fn receive(
             return (StatusCode::NOT_FOUND, "unknown organization").into_response();
         }
         Access::Unavailable => {
-            return (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "the database is unavailable",
-            )
-                .into_response();
+            return unavailable(org_id, "org_lookup", "the database is unavailable");
         }
     }
     let effects = match callbacks::parse_events(&body) {
@@ -59,13 +55,21 @@ pub async fn receive(
             r#"{"success":true}"#,
         )
             .into_response(),
-        Err(e) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            [(header::RETRY_AFTER, "5")],
-            e.to_string(),
-        )
-            .into_response(),
+        Err(e) => unavailable(org_id, e.cause(), &e.to_string()),
     }
+}
+
+/// A 503 (Bandwidth retries), logged with its cause and counted in
+/// `callback_unavailable_total{cause}`.
+fn unavailable(org_id: i32, cause: &'static str, text: &str) -> Response {
+    metrics::counter!("callback_unavailable_total", "cause" => cause).increment(1);
+    tracing::warn!(org_id, cause, "callback answered 503: {text}");
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(header::RETRY_AFTER, "5")],
+        text.to_owned(),
+    )
+        .into_response()
 }
 
 /// A decimal organization id as written in the route (no sign, no leading zeros).

@@ -148,7 +148,7 @@ pub async fn update_credentials(
         .filter(|p| !p.is_empty() && *p != ENCRYPTED_PLACEHOLDER);
 
     let sealed = match (new_password, &existing) {
-        (Some(password), _) => state.secrets.seal(password),
+        (Some(password), _) => state.secrets.seal(password, &secret_owner(organization_id)),
         (None, Some(old)) => stored_password(old),
         (None, None) => {
             return Err(AppError::InvalidInput(
@@ -157,23 +157,8 @@ pub async fn update_credentials(
         }
     };
 
-    let keep = |new: Option<String>, old: Option<String>| match new {
-        Some(id) if id.trim().is_empty() => None,
-        Some(id) => Some(id.trim().to_owned()),
-        None => old,
-    };
     let old = existing.clone();
-    let ids = Ids {
-        site: keep(update.site_id, old.as_ref().and_then(|o| o.site_id.clone())),
-        peer: keep(
-            update.sip_peer_id,
-            old.as_ref().and_then(|o| o.sip_peer_id.clone()),
-        ),
-        application: keep(
-            update.application_id,
-            old.as_ref().and_then(|o| o.application_id.clone()),
-        ),
-    };
+    let ids = merged_ids(&update, old.as_ref());
 
     let verified_at = if update.skip_verification {
         None
@@ -182,7 +167,7 @@ pub async fn update_credentials(
             Some(p) => Secret::new(p),
             None => state
                 .secrets
-                .open(&sealed)
+                .open(&sealed, &secret_owner(organization_id))
                 .map_err(|e| AppError::InvalidInput(e.to_string()))?,
         };
         let client = bandwidth_api::client(state, &account_id, &user_name, &password)?;
@@ -193,29 +178,119 @@ pub async fn update_credentials(
         check_changed_ids(&client, &account_id, &ids, old.as_ref()).await?;
         Some(Utc::now())
     };
+    let address = update
+        .address
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(anyhow::Error::from)?;
 
-    let now = Utc::now();
-    let model = bandwidth_account::Model {
-        organization_id,
-        account_id,
-        user_name,
-        password_ciphertext: sealed.ciphertext,
-        password_nonce: sealed.nonce,
-        password_key_id: sealed.key_id,
-        site_id: ids.site,
-        sip_peer_id: ids.peer,
-        application_id: ids.application,
-        address: match update.address {
-            Some(a) => Some(serde_json::to_string(&a).map_err(anyhow::Error::from)?),
-            None => old.as_ref().and_then(|o| o.address.clone()),
-        },
-        verified_at,
-        created_at: old.as_ref().map_or(now, |o| o.created_at),
-        updated_at: now,
-        provisioning: old.as_ref().and_then(|o| o.provisioning.clone()),
+    // Compare-and-swap: the write succeeds only if no provisioning run saved ids (or its log)
+    // since the row was read; otherwise re-read and merge, so neither overwrites the other.
+    let mut read = old;
+    for _ in 0..CREDENTIAL_WRITE_ATTEMPTS {
+        let now = Utc::now();
+        let ids = merged_ids(&update, read.as_ref());
+        let model = bandwidth_account::Model {
+            organization_id,
+            account_id: account_id.clone(),
+            user_name: user_name.clone(),
+            password_ciphertext: sealed.ciphertext.clone(),
+            password_nonce: sealed.nonce.clone(),
+            password_key_id: sealed.key_id.clone(),
+            site_id: ids.site,
+            sip_peer_id: ids.peer,
+            application_id: ids.application,
+            address: address
+                .clone()
+                .or_else(|| read.as_ref().and_then(|o| o.address.clone())),
+            verified_at,
+            created_at: read.as_ref().map_or(now, |o| o.created_at),
+            updated_at: now,
+            provisioning: read.as_ref().and_then(|o| o.provisioning.clone()),
+        };
+        let written = match &read {
+            None => store::accounts::insert_if_absent(&state.db, model.clone()).await?,
+            Some(read) => store::accounts::update_credentials_if(&state.db, &model, read).await?,
+        };
+        if written {
+            return Ok(Account::from_model(model, state.settings.base_url()));
+        }
+        read = store::accounts::find(&state.db, organization_id).await?;
+    }
+    Err(AppError::Conflict(
+        "the account kept changing while these credentials were saved (provisioning is running?); save again".into(),
+    ))
+}
+
+/// How many times a credentials save re-reads and retries when provisioning wrote in between.
+const CREDENTIAL_WRITE_ATTEMPTS: usize = 10;
+
+/// The ids after `update` over what is stored: `None` keeps, empty clears, anything else sets.
+fn merged_ids(update: &CredentialsUpdate, stored: Option<&bandwidth_account::Model>) -> Ids {
+    let keep = |new: &Option<String>, old: Option<&Option<String>>| match new {
+        Some(id) if id.trim().is_empty() => None,
+        Some(id) => Some(id.trim().to_owned()),
+        None => old.cloned().flatten(),
     };
-    store::accounts::upsert(&state.db, model.clone()).await?;
-    Ok(Account::from_model(model, state.settings.base_url()))
+    Ids {
+        site: keep(&update.site_id, stored.map(|o| &o.site_id)),
+        peer: keep(&update.sip_peer_id, stored.map(|o| &o.sip_peer_id)),
+        application: keep(&update.application_id, stored.map(|o| &o.application_id)),
+    }
+}
+
+/// What an organization's Bandwidth password is bound to when sealed (associated data).
+pub fn secret_owner(organization_id: i32) -> String {
+    format!("spoke-bandwidth organization {organization_id} bandwidth password")
+}
+
+/// What `rotate-secrets` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rotation {
+    pub resealed: usize,
+    pub current: usize,
+}
+
+/// Seals every stored password again under the current key, bound to its organization; a
+/// password no configured key opens is an error naming the organization, and nothing of it
+/// changes.
+pub async fn reseal_all(
+    db: &impl sea_orm::ConnectionTrait,
+    secrets: &crate::services::secrets::SecretBox,
+) -> Result<Rotation> {
+    let mut rotation = Rotation {
+        resealed: 0,
+        current: 0,
+    };
+    for account in store::accounts::list_all(db).await? {
+        let sealed = stored_password(&account);
+        if account.password_ciphertext.is_empty() || !secrets.needs_reseal(&sealed) {
+            rotation.current += 1;
+            continue;
+        }
+        let owner = secret_owner(account.organization_id);
+        let password = secrets.open(&sealed, &owner).map_err(|e| {
+            AppError::InvalidInput(format!("organization {}: {e}", account.organization_id))
+        })?;
+        let new = secrets.seal(password.expose(), &owner);
+        if store::accounts::update_password_if(
+            db,
+            account.organization_id,
+            &account.password_ciphertext,
+            &new.ciphertext,
+            &new.nonce,
+            &new.key_id,
+        )
+        .await?
+        {
+            rotation.resealed += 1;
+        } else {
+            // Saved again meanwhile: the new save used the current key.
+            rotation.current += 1;
+        }
+    }
+    Ok(rotation)
 }
 
 /// The account's password as it is stored (sealed).
@@ -266,8 +341,9 @@ async fn check_changed_ids(
             .await
             .map_err(|e| refused("siteId", site, "a sub-account", e))?;
     }
-    let site_changed = changed(&ids.site, stored.map(|s| &s.site_id));
-    if (site_changed || changed(&ids.peer, stored.map(|s| &s.sip_peer_id)))
+    // A stored location on a changed site is provisioning's to replace (when it created it) or
+    // to report; only a location id that itself changed is checked here.
+    if changed(&ids.peer, stored.map(|s| &s.sip_peer_id))
         && let (Some(site), Some(peer)) = (&ids.site, &ids.peer)
     {
         client

@@ -8,9 +8,18 @@
 //!   the wildcard `8**`; another toll-free prefix orders `<first two digits>*` (Bandwidth's
 //!   wildcard always ends in `*`, so `888` asks for `88*`). Numbers are stored under their own
 //!   prefix (an `800` order may bring `833…` numbers).
-//! - An order is placed once per job: its id is written into the job's payload before polling,
-//!   so a retry (after a transient error or a crash) polls that order instead of ordering again.
-//!   A create-order call that timed out may have been placed, so it is not retried.
+//! - An order is placed once per job, whatever crashes when: before the order is sent, the
+//!   job's payload records its `CustomerOrderId` (`sbw-<org>-job-<id>-<8 hex>`: unique to the
+//!   job, also across databases sharing one Bandwidth account, and at most 40 characters); once
+//!   placed, the order id is recorded too. A run that finds a customer order id without an order
+//!   id (the previous run was killed, or lost the answer, between the two) first looks the order
+//!   up by its customer order id (`GET /orders?customerOrderId=`) and polls the one it finds; only
+//!   when there is none does it place the order, with the same customer order id. So a create
+//!   call that timed out or was cut off is a transient failure: the retry finds the order.
+//!   One window stays open: a create call still in flight at Bandwidth when the retry looks (the
+//!   retry waits `JOB_RETRY_BASE_MS` first; a takeover waits for the lease to expire).
+//! - Every write to the store is made under the job's lease (`jobs::begin_effects`), so a run
+//!   that lost its lease changes nothing.
 //! - A disconnect is safe to repeat: numbers Bandwidth says are not on the account (5006) are
 //!   released here too.
 //!
@@ -86,31 +95,65 @@ pub struct SyncReport {
     pub on_bandwidth: usize,
     /// Numbers that became active here.
     pub added: usize,
-    /// Numbers marked released because Bandwidth no longer lists them.
+    /// Numbers marked released because Bandwidth says they are no longer on the account.
     pub released: usize,
+    /// Held numbers the location does not list but that are still in service on the account
+    /// (another location or site): kept, never released by a configuration change.
+    pub kept_elsewhere: usize,
+    /// Held numbers not listed on the location and not yet checked with the account (more than
+    /// [`MAX_SERVICE_CHECKS`] in one sync): kept until a later sync checks them.
+    pub unchecked: usize,
 }
+
+/// The most held numbers one sync checks one by one against the account's in-service numbers.
+pub const MAX_SERVICE_CHECKS: usize = 100;
 
 impl SyncReport {
     /// The job's result message.
     pub fn message(&self) -> String {
-        format!(
-            "{} on the Bandwidth location; {} added, {} released",
+        let mut message = format!(
+            "{} on the Bandwidth location; {} added, {} released (no longer on the account)",
             count(self.on_bandwidth, "number"),
             self.added,
             self.released
-        )
+        );
+        if self.kept_elsewhere > 0 {
+            message.push_str(&format!(
+                "; {} not on this location but still in service on the account, kept (move them to this location in Bandwidth's portal to send from them here)",
+                count(self.kept_elsewhere, "number")
+            ));
+        }
+        if self.unchecked > 0 {
+            message.push_str(&format!(
+                "; {} not listed and not checked yet, kept: run syncPhoneNumbers again",
+                count(self.unchecked, "number")
+            ));
+        }
+        message
     }
 }
 
-/// Reconciles the organization's numbers with its location's (job `sync_phone_numbers`).
-pub async fn sync(state: &AppState, organization_id: i32) -> Result<SyncReport, Failure> {
-    let (client, account) = bandwidth_api::client_for_org(state, organization_id).await?;
+/// Reconciles the organization's numbers with its location's (job `sync_phone_numbers`),
+/// writing under the job's lease.
+pub async fn sync(state: &AppState, job: &JobContext) -> Result<SyncReport, Failure> {
+    let (client, account) = bandwidth_api::client_for_org(state, job.organization_id).await?;
     let (site_id, sip_peer_id) = location_of(&account)?;
-    sync_location(state, organization_id, &client, site_id, sip_peer_id).await
+    reconcile(
+        state,
+        job.organization_id,
+        &client,
+        site_id,
+        sip_peer_id,
+        Some(job),
+    )
+    .await
 }
 
 /// Reconciles the store with every page of a location's numbers: numbers Bandwidth lists become
-/// active (a quarantined one stays quarantined), held numbers it no longer lists are released.
+/// active (a quarantined one stays quarantined). A held number the location does not list is
+/// released only when the account itself says it is not in service (contract-2 §12), checked
+/// number by number, so a changed or emptied location, or an empty or truncated answer, releases
+/// nothing: those numbers are still on the account and billed.
 #[tracing::instrument(skip_all, fields(org_id = organization_id))]
 pub async fn sync_location(
     state: &AppState,
@@ -118,6 +161,18 @@ pub async fn sync_location(
     client: &BandwidthClient,
     site_id: &str,
     sip_peer_id: &str,
+) -> Result<SyncReport, Failure> {
+    reconcile(state, organization_id, client, site_id, sip_peer_id, None).await
+}
+
+/// [`sync_location`], its writes made under `job`'s lease when given.
+async fn reconcile(
+    state: &AppState,
+    organization_id: i32,
+    client: &BandwidthClient,
+    site_id: &str,
+    sip_peer_id: &str,
+    job: Option<&JobContext>,
 ) -> Result<SyncReport, Failure> {
     let listed = client.list_sip_peer_numbers(site_id, sip_peer_id).await?;
     let on_bandwidth: BTreeSet<String> = listed
@@ -138,12 +193,35 @@ pub async fn sync_location(
         .filter(|d| !held_numbers.contains(format!("+1{d}").as_str()))
         .map(|d| new_number(sip_peer_id, d))
         .collect();
-    let gone: Vec<String> = held
+    let unlisted: Vec<&str> = held
         .iter()
         .filter(|n| !listed_e164.contains(&n.phone_number))
-        .map(|n| n.phone_number.clone())
+        .map(|n| n.phone_number.as_str())
         .collect();
-    let txn = sea_orm::TransactionTrait::begin(&state.db).await?;
+    let mut gone = Vec::new();
+    let mut kept_elsewhere = 0;
+    for number in unlisted.iter().take(MAX_SERVICE_CHECKS) {
+        let Some(digits) = ten_digits(number) else {
+            continue;
+        };
+        if client.is_in_service(&digits).await? {
+            kept_elsewhere += 1;
+        } else {
+            gone.push((*number).to_owned());
+        }
+    }
+    let unchecked = unlisted.len().saturating_sub(MAX_SERVICE_CHECKS);
+    if kept_elsewhere > 0 || unchecked > 0 {
+        tracing::warn!(
+            kept_elsewhere,
+            unchecked,
+            "held numbers are not on the synced location; kept, since the account still has them or they were not checked"
+        );
+    }
+    let txn = match job {
+        Some(job) => jobs::begin_effects(state, job).await?,
+        None => sea_orm::TransactionTrait::begin(&state.db).await?,
+    };
     store::phone_numbers::upsert_active(&txn, organization_id, &new).await?;
     let released = store::phone_numbers::release(&txn, organization_id, &gone).await?;
     txn.commit().await?;
@@ -151,44 +229,72 @@ pub async fn sync_location(
         on_bandwidth: on_bandwidth.len(),
         added: new.len(),
         released: released as usize,
+        kept_elsewhere,
+        unchecked,
     })
 }
 
 /// Buys numbers (job `buy_phone_numbers`): places one order (or resumes the one recorded in the
-/// job), polls it with backoff, and stores what arrived.
+/// job, or finds the one an interrupted run placed), polls it with backoff, and stores what
+/// arrived.
 #[tracing::instrument(skip_all, fields(org_id = job.organization_id, job_id = job.id))]
 pub async fn buy(
     state: &AppState,
     job: &JobContext,
     area_code: &str,
     limit: u32,
+    customer_order_id: Option<String>,
     order_id: Option<String>,
 ) -> Result<String, JobFailure> {
     let (client, account) = bandwidth_api::client_for_org(state, job.organization_id)
         .await
         .map_err(Failure::from)?;
     let (site_id, sip_peer_id) = location_of(&account)?;
+    let spec = |customer_order_id: &str, order_id: Option<&str>| JobSpec::BuyPhoneNumbers {
+        area_code: area_code.to_owned(),
+        limit,
+        customer_order_id: Some(customer_order_id.to_owned()),
+        order_id: order_id.map(str::to_owned),
+    };
     let order_id = match order_id {
         Some(id) => id,
         None => {
-            let order = new_order(job, site_id, sip_peer_id, area_code, limit);
-            let placed = client.create_order(&order).await.map_err(|e| match e {
-                e @ bandwidth::Error::Timeout { .. } => JobFailure::permanent(format!(
-                    "{e}; the order may have been placed anyway, so it is not sent again: run syncPhoneNumbers to pick up any numbers it brought"
-                )),
-                e => Failure::Bandwidth(e).into(),
-            })?;
-            let id = placed
-                .id()
-                .ok_or_else(|| JobFailure::permanent("Bandwidth answered without an order id"))?
-                .to_owned();
-            let spec = JobSpec::BuyPhoneNumbers {
-                area_code: area_code.to_owned(),
-                limit,
-                order_id: Some(id.clone()),
+            let (reference, maybe_placed) = match customer_order_id {
+                Some(reference) => (reference, true),
+                None => {
+                    // The intent is on record before the order can exist at Bandwidth.
+                    let reference = customer_order_id_for(job);
+                    jobs::update_spec(state, job, &spec(&reference, None)).await?;
+                    (reference, false)
+                }
             };
-            jobs::update_spec(state, job, &spec).await?;
-            tracing::info!(order_id = %id, "placed a number order");
+            let earlier = if maybe_placed {
+                find_earlier_order(&client, &reference).await?
+            } else {
+                None
+            };
+            let id = match earlier {
+                Some(id) => {
+                    tracing::info!(order_id = %id, customer_order_id = %reference, "found the order an interrupted run placed; not ordering again");
+                    id
+                }
+                None => {
+                    let order = new_order(job, site_id, sip_peer_id, area_code, limit, &reference);
+                    let placed = client
+                        .create_order(&order)
+                        .await
+                        .map_err(|e| placing_failure(e, &reference))?;
+                    let id = placed
+                        .id()
+                        .ok_or_else(|| {
+                            JobFailure::permanent("Bandwidth answered without an order id")
+                        })?
+                        .to_owned();
+                    tracing::info!(order_id = %id, customer_order_id = %reference, "placed a number order");
+                    id
+                }
+            };
+            jobs::update_spec(state, job, &spec(&reference, Some(&id))).await?;
             id
         }
     };
@@ -212,9 +318,11 @@ pub async fn buy(
         .filter_map(|n| ten_digits(n))
         .map(|d| new_number(sip_peer_id, &d))
         .collect();
-    store::phone_numbers::upsert_active(&state.db, job.organization_id, &arrived)
+    let txn = jobs::begin_effects(state, job).await?;
+    store::phone_numbers::upsert_active(&txn, job.organization_id, &arrived)
         .await
         .map_err(Failure::from)?;
+    txn.commit().await.map_err(Failure::from)?;
     let reasons = describe(&order.errors());
     let what = if area_codes::is_toll_free(area_code) {
         "toll-free numbers"
@@ -236,14 +344,53 @@ pub async fn buy(
     }
 }
 
+/// The `CustomerOrderId` of a job's order: the organization, the job and 8 random hex digits
+/// (a reused job id of another database on the same Bandwidth account never matches it);
+/// at most 40 characters, letters, digits and dashes.
+fn customer_order_id_for(job: &JobContext) -> String {
+    let nonce = uuid::Uuid::new_v4().simple().to_string();
+    format!("sbw-{}-job-{}-{}", job.organization_id, job.id, &nonce[..8])
+}
+
+/// The id of the order carrying `customer_order_id`, when an earlier run placed one.
+async fn find_earlier_order(
+    client: &BandwidthClient,
+    customer_order_id: &str,
+) -> Result<Option<String>, JobFailure> {
+    let found = client
+        .find_orders_by_customer_order_id(customer_order_id)
+        .await
+        .map_err(Failure::from)?;
+    if found.len() > 1 {
+        tracing::warn!(count = found.len(), %customer_order_id, "Bandwidth holds several orders with this job's customer order id; following the first");
+    }
+    Ok(found.into_iter().next().and_then(|o| o.order_id))
+}
+
+/// What a failed create-order call means for the job. An answer that never arrived (timeout,
+/// connection cut) may hide a placed order: that is transient, and the retry looks the order
+/// up by its customer order id before ordering.
+fn placing_failure(e: bandwidth::Error, customer_order_id: &str) -> JobFailure {
+    match e {
+        e @ (bandwidth::Error::Timeout { .. } | bandwidth::Error::Transport { .. }) => JobFailure {
+            message: format!(
+                "{e}; the order may have been placed, so the next attempt looks for order {customer_order_id} before ordering"
+            ),
+            transient: true,
+        },
+        e => Failure::Bandwidth(e).into(),
+    }
+}
+
 /// Releases the organization's unused numbers in an area code (job `delete_phone_numbers`)
 /// with disconnect orders; a number stays active when Bandwidth refuses to disconnect it.
-#[tracing::instrument(skip_all, fields(org_id = organization_id))]
+#[tracing::instrument(skip_all, fields(org_id = job.organization_id))]
 pub async fn release_unused(
     state: &AppState,
-    organization_id: i32,
+    job: &JobContext,
     area_code: &str,
 ) -> Result<String, Failure> {
+    let organization_id = job.organization_id;
     let (client, _account) = bandwidth_api::client_for_org(state, organization_id).await?;
     let unused =
         store::phone_numbers::list_unused_in_area_code(&state.db, organization_id, area_code)
@@ -312,8 +459,9 @@ pub async fn release_unused(
             tracing::warn!(disconnect_id = %id, errors = %describe(&errors), "Bandwidth refused part of a disconnect");
             reasons.push(describe(&errors));
         }
-        let released_now =
-            store::phone_numbers::release(&state.db, organization_id, &gone_here).await?;
+        let txn = jobs::begin_effects(state, job).await?;
+        let released_now = store::phone_numbers::release(&txn, organization_id, &gone_here).await?;
+        txn.commit().await?;
         released.extend(gone_here);
         tracing::info!(disconnect_id = %id, released = released_now, "released numbers");
     }
@@ -379,6 +527,7 @@ fn new_order(
     sip_peer_id: &str,
     area_code: &str,
     limit: u32,
+    customer_order_id: &str,
 ) -> NewOrder {
     let mut order = match toll_free_pattern(area_code) {
         Some(pattern) => NewOrder::toll_free(site_id, pattern, limit),
@@ -388,7 +537,7 @@ fn new_order(
         "Spoke org {} buy {limit} in {area_code}",
         job.organization_id
     ));
-    order.customer_order_id = Some(format!("spoke-job-{}", job.id));
+    order.customer_order_id = Some(customer_order_id.to_owned());
     order.peer_id = Some(sip_peer_id.to_owned());
     order.partial_allowed = Some(true);
     order.back_order_requested = Some(false);
@@ -488,14 +637,23 @@ mod tests {
             organization_id: 3,
             attempt: 1,
             owner: "runner".into(),
+            lease: Duration::from_secs(60),
         };
-        let local = new_order(&job, "10000", "500000", "919", 5);
+        let reference = customer_order_id_for(&job);
+        assert!(reference.starts_with("sbw-3-job-7-") && reference.len() <= 40);
+        assert!(
+            reference
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        );
+        assert_ne!(reference, customer_order_id_for(&job), "unique to the job");
+        let local = new_order(&job, "10000", "500000", "919", 5, &reference);
         assert!(
             matches!(local.order_type, bandwidth::OrderType::AreaCode(ref a) if a.area_code == "919" && a.quantity == 5)
         );
         assert_eq!(local.peer_id.as_deref(), Some("500000"));
-        assert_eq!(local.customer_order_id.as_deref(), Some("spoke-job-7"));
-        let free = new_order(&job, "10000", "500000", "800", 2);
+        assert_eq!(local.customer_order_id.as_deref(), Some(reference.as_str()));
+        let free = new_order(&job, "10000", "500000", "800", 2, &reference);
         assert!(
             matches!(free.order_type, bandwidth::OrderType::TollFreeWildCard(ref t) if t.pattern == "8**" && t.quantity == 2)
         );

@@ -68,7 +68,9 @@ pub async fn counts(state: &AppState, organization_id: i32) -> Result<Vec<AreaCo
         .collect())
 }
 
-/// Queues a purchase of `limit` numbers in an area code (toll-free for 8XX prefixes).
+/// Queues a purchase of `limit` numbers in an area code (toll-free for 8XX prefixes). While an
+/// identical purchase (same area code and limit) is queued or running, that job is returned
+/// instead, so a repeated `buyPhoneNumbers` never buys twice.
 pub async fn request_purchase(
     state: &AppState,
     organization_id: i32,
@@ -87,6 +89,7 @@ pub async fn request_purchase(
         JobSpec::BuyPhoneNumbers {
             area_code,
             limit: limit as u32,
+            customer_order_id: None,
             order_id: None,
         },
     )
@@ -121,17 +124,18 @@ pub async fn run_job(
     spec: JobSpec,
 ) -> std::result::Result<String, jobs::JobFailure> {
     match spec {
-        JobSpec::SyncPhoneNumbers => number_jobs::sync(&state, job.organization_id)
+        JobSpec::SyncPhoneNumbers => number_jobs::sync(&state, &job)
             .await
             .map(|report| report.message())
             .map_err(Into::into),
         JobSpec::BuyPhoneNumbers {
             area_code,
             limit,
+            customer_order_id,
             order_id,
-        } => number_jobs::buy(&state, &job, &area_code, limit, order_id).await,
+        } => number_jobs::buy(&state, &job, &area_code, limit, customer_order_id, order_id).await,
         JobSpec::DeletePhoneNumbers { area_code } => {
-            number_jobs::release_unused(&state, job.organization_id, &area_code)
+            number_jobs::release_unused(&state, &job, &area_code)
                 .await
                 .map_err(Into::into)
         }

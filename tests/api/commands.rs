@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use crate::helpers::{SESSION_SECRET, fresh_database};
 
-fn binary() -> Command {
+pub(crate) fn binary() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_spoke-bandwidth"));
     for var in [
         "SESSION_SECRET",
@@ -14,6 +14,11 @@ fn binary() -> Command {
         "LISTEN_ADDR",
         "DEFAULT_SERVICE",
         "RUST_LOG",
+        "WORKER_THREADS",
+        "GRAPHQL_MAX_BODY",
+        "GRAPHQL_MAX_FIELDS",
+        "GRAPHQL_MAX_MUTATION_FIELDS",
+        "GRAPHQL_INTROSPECTION",
     ] {
         command.env_remove(var);
     }

@@ -45,14 +45,17 @@ pub async fn fresh_database() -> TestDatabase {
                 _dir: None,
             }
         }
-        _ => {
-            let dir = tempfile::tempdir().expect("a temporary folder");
-            let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
-            TestDatabase {
-                url,
-                _dir: Some(dir),
-            }
-        }
+        _ => fresh_sqlite_database(),
+    }
+}
+
+/// A new SQLite file in a temporary folder, whatever `TEST_DATABASE_URL` says.
+pub fn fresh_sqlite_database() -> TestDatabase {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+    TestDatabase {
+        url,
+        _dir: Some(dir),
     }
 }
 
@@ -95,9 +98,21 @@ pub async fn spawn_app_with_emulator_and(configure: impl FnOnce(&mut Settings)) 
     start(Some(emulator), configure).await
 }
 
+/// Starts the server over the given database (tests that compare backends pick both).
+pub async fn spawn_app_on(database: TestDatabase) -> TestApp {
+    start_on(database, None, |_| {}).await
+}
+
 async fn start(emulator: Option<Emulator>, configure: impl FnOnce(&mut Settings)) -> TestApp {
+    start_on(fresh_database().await, emulator, configure).await
+}
+
+async fn start_on(
+    database: TestDatabase,
+    emulator: Option<Emulator>,
+    configure: impl FnOnce(&mut Settings),
+) -> TestApp {
     capture_logs();
-    let database = fresh_database().await;
     let listener = TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind the server");
@@ -106,6 +121,8 @@ async fn start(emulator: Option<Emulator>, configure: impl FnOnce(&mut Settings)
     settings.listen_addr = listener.local_addr().unwrap();
     settings.base_url = address.clone();
     settings.encryption_key = None;
+    // Retries after a transient failure come quickly, so tests that force one stay fast.
+    settings.job_retry_base_ms = 50;
     // Nothing listens on port 9 of loopback: without an emulator, Bandwidth is unreachable.
     let (dashboard, messaging) = match &emulator {
         Some(e) => (e.dashboard_url(), e.messaging_url()),
@@ -242,7 +259,8 @@ fn capture_logs() {
     let buffer = LOGS.get_or_init(|| Arc::new(Mutex::new(Vec::new())));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
-            "debug,sqlx=warn,hyper=info,hyper_util=info,h2=info,rustls=info,reqwest=info",
+            // reqwest and hyper at debug too: the password travels in their requests to Bandwidth.
+            "debug,sqlx=warn,h2=info,rustls=info",
         )
         .with_writer(Capture(buffer.clone()))
         .with_ansi(false)

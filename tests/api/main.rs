@@ -2,14 +2,17 @@
 //! `TEST_DATABASE_URL` (PostgreSQL) or a fresh SQLite file when it is unset.
 
 mod access;
+mod callback_answers;
 mod callbacks;
 mod commands;
 mod credentials;
 mod helpers;
 mod inventory;
 mod jobs;
+mod limits;
 mod migrations;
 mod numbers;
+mod properties;
 mod provisioning;
 mod role_matrix;
 mod schema;

@@ -4,6 +4,8 @@
 use chrono::Utc;
 use sea_orm::{ActiveModelTrait, Set};
 use serde_json::{Value, json};
+use spoke_bandwidth::services::jobs::{self, JobSpec};
+use spoke_bandwidth::store;
 use spoke_bandwidth::store::entities::contact;
 
 use crate::helpers::TestApp;
@@ -233,7 +235,7 @@ async fn a_sync_marks_a_number_removed_on_bandwidths_side_as_released() {
     assert_eq!(job["state"], "SUCCEEDED", "{job}");
     assert_eq!(
         job["resultMessage"],
-        "2 numbers on the Bandwidth location; 0 added, 1 released"
+        "2 numbers on the Bandwidth location; 0 added, 1 released (no longer on the account)"
     );
     let list: Vec<Value> = numbers(&app, &owner, org, None)
         .await
@@ -267,7 +269,8 @@ async fn a_sync_adds_numbers_bought_outside_this_server() {
 
     let job = run_job(&app, &owner, org, SYNC, json!({"org": org.to_string()})).await;
     assert_eq!(
-        job["resultMessage"], "2 numbers on the Bandwidth location; 2 added, 0 released",
+        job["resultMessage"],
+        "2 numbers on the Bandwidth location; 2 added, 0 released (no longer on the account)",
         "{job}"
     );
     assert_eq!(counts(&app, &owner, org).await, [("646".to_owned(), 2)]);
@@ -297,4 +300,235 @@ async fn disconnect_on_bandwidth(app: &TestApp, number: &str) {
         .await
         .unwrap();
     assert_eq!(response.status(), 201);
+}
+
+const BUY: &str = "mutation($org: ID!, $areaCode: String!, $limit: Int!) { buyPhoneNumbers(organizationId: $org, areaCode: $areaCode, limit: $limit) { id } }";
+
+/// Calls `buyPhoneNumbers` and returns the job id it answered with.
+async fn request_buy(app: &TestApp, owner: &str, org: i32, area_code: &str, limit: i32) -> Value {
+    let answer = app
+        .graphql(
+            Some(owner),
+            BUY,
+            json!({"org": org.to_string(), "areaCode": area_code, "limit": limit}),
+        )
+        .await;
+    let id = answer["data"]["buyPhoneNumbers"]["id"].clone();
+    assert!(id.is_string(), "{answer}");
+    id
+}
+
+#[tokio::test]
+async fn two_identical_purchases_place_one_order() {
+    let app = spawn().await;
+    let (org, owner) = provisioned(&app).await;
+    // Bandwidth is slow to take the order, so the first job is still running at the second call.
+    app.emulator_post(
+        "/_emulator/faults",
+        json!({"method": "POST", "path": "/orders", "delayMs": 400, "times": 1}),
+    )
+    .await;
+    let (first, second) = tokio::join!(
+        request_buy(&app, &owner, org, "919", 2),
+        request_buy(&app, &owner, org, "919", 2)
+    );
+    assert_eq!(first, second, "the second call returned the first job");
+    let job = wait_for_job(&app, &owner, org, &first).await;
+    assert_eq!(job["state"], "SUCCEEDED", "{job}");
+    assert_eq!(requests(&app, "POST", "/orders").await.len(), 1);
+    assert_eq!(counts(&app, &owner, org).await, [("919".to_owned(), 2)]);
+
+    // Once the first ended, the same purchase is a new one.
+    let third = request_buy(&app, &owner, org, "919", 2).await;
+    assert_ne!(third, first);
+    assert_eq!(
+        wait_for_job(&app, &owner, org, &third).await["state"],
+        "SUCCEEDED"
+    );
+    assert_eq!(requests(&app, "POST", "/orders").await.len(), 2);
+}
+
+#[tokio::test]
+async fn a_buy_whose_order_answer_was_lost_finds_the_placed_order_instead_of_ordering_again() {
+    let app = spawn().await;
+    let (org, owner) = provisioned(&app).await;
+    // Bandwidth places the order, then the connection drops before its answer arrives.
+    app.emulator_post(
+        "/_emulator/faults",
+        json!({"method": "POST", "path": "/orders", "dropAnswer": true, "times": 1}),
+    )
+    .await;
+
+    let job = buy(&app, &owner, org, "919", 3).await;
+    assert_eq!(job["state"], "SUCCEEDED", "{job}");
+    assert_eq!(job["attempts"], 2, "the lost answer was retried: {job}");
+    let posts = requests(&app, "POST", "/orders").await;
+    assert_eq!(posts.len(), 1, "ordered once: {posts:?}");
+    let body = posts[0]["body"].as_str().unwrap();
+    let reference = body
+        .split("<CustomerOrderId>")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .unwrap_or_else(|| panic!("no CustomerOrderId in {body}"));
+    assert!(
+        reference.starts_with(&format!("sbw-{org}-job-")),
+        "{reference}"
+    );
+    let lookups: Vec<Value> = app
+        .emulator_get("/_emulator/requests")
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| {
+            r["method"] == "GET"
+                && r["path"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with(&format!("/orders?customerOrderId={reference}"))
+        })
+        .cloned()
+        .collect();
+    assert_eq!(lookups.len(), 1, "the retry looked the order up first");
+    assert_eq!(counts(&app, &owner, org).await, [("919".to_owned(), 3)]);
+}
+
+/// Places an order straight on the emulator's Dashboard API, as a run killed right after its
+/// POST would have left it.
+async fn order_on_bandwidth(
+    app: &TestApp,
+    customer_order_id: &str,
+    area_code: &str,
+    quantity: u32,
+) {
+    let config = app.emulator().state().config().clone();
+    let state = app.emulator_get("/_emulator/state").await;
+    let site = &state["sites"][0]["id"];
+    let peer = &state["sipPeers"][0]["id"];
+    let body = format!(
+        "<Order><CustomerOrderId>{customer_order_id}</CustomerOrderId><SiteId>{site}</SiteId><PeerId>{peer}</PeerId><AreaCodeSearchAndOrderType><AreaCode>{area_code}</AreaCode><Quantity>{quantity}</Quantity></AreaCodeSearchAndOrderType><PartialAllowed>true</PartialAllowed></Order>"
+    );
+    let response = app
+        .client
+        .post(format!(
+            "{}/accounts/{}/orders",
+            app.emulator().dashboard_url(),
+            config.account_id
+        ))
+        .basic_auth(&config.username, Some(&config.password))
+        .header("Content-Type", "application/xml")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+}
+
+/// Stores a buy job as a killed run leaves it: its customer order id recorded, no order id.
+async fn interrupted_buy(app: &TestApp, org: i32, customer_order_id: &str, limit: u32) -> Value {
+    let spec = JobSpec::BuyPhoneNumbers {
+        area_code: "919".into(),
+        limit,
+        customer_order_id: Some(customer_order_id.to_owned()),
+        order_id: None,
+    };
+    let stored = store::jobs::insert(
+        &app.db,
+        store::jobs::NewJob {
+            organization_id: org,
+            kind: spec.kind(),
+            payload: serde_json::to_string(&spec).unwrap(),
+            max_attempts: jobs::MAX_ATTEMPTS,
+            run_at: jobs::now_ms(),
+            lane: spec.lane(),
+            active_key: spec.active_key(),
+        },
+    )
+    .await
+    .unwrap();
+    json!(stored.id.to_string())
+}
+
+#[tokio::test]
+async fn a_buy_resumed_after_its_runner_was_killed_past_the_order_polls_that_order_without_a_second_post()
+ {
+    let app = spawn().await;
+    let (org, owner) = provisioned(&app).await;
+    let placed = format!("sbw-{org}-job-1-00c0ffee");
+    order_on_bandwidth(&app, &placed, "919", 2).await;
+
+    let id = interrupted_buy(&app, org, &placed, 2).await;
+    let job = wait_for_job(&app, &owner, org, &id).await;
+    assert_eq!(job["state"], "SUCCEEDED", "{job}");
+    assert_eq!(
+        requests(&app, "POST", "/orders").await.len(),
+        1,
+        "only the killed run's order"
+    );
+    assert_eq!(counts(&app, &owner, org).await, [("919".to_owned(), 2)]);
+
+    // Killed after recording the intent but before the POST: nothing to find, so it orders,
+    // under the recorded customer order id.
+    let never_sent = format!("sbw-{org}-job-2-0badf00d");
+    let id = interrupted_buy(&app, org, &never_sent, 1).await;
+    let job = wait_for_job(&app, &owner, org, &id).await;
+    assert_eq!(job["state"], "SUCCEEDED", "{job}");
+    let posts = requests(&app, "POST", "/orders").await;
+    assert_eq!(posts.len(), 2);
+    assert!(
+        posts[1]["body"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("<CustomerOrderId>{never_sent}</CustomerOrderId>")),
+        "{posts:?}"
+    );
+    assert_eq!(counts(&app, &owner, org).await, [("919".to_owned(), 3)]);
+}
+
+#[tokio::test]
+async fn moving_the_organization_to_another_site_releases_no_number() {
+    let app = spawn().await;
+    let (org, owner) = provisioned(&app).await;
+    assert_eq!(buy(&app, &owner, org, "919", 3).await["state"], "SUCCEEDED");
+    // Another existing sub-account on the same Bandwidth account.
+    let (other, other_owner) = org_with_credentials(&app, json!({"address": address()})).await;
+    let other_site =
+        provision(&app, &other_owner, other, json!(null)).await["account"]["siteId"].clone();
+
+    let mut input = app.emulator_credentials();
+    input["siteId"] = other_site.clone();
+    let changed = app
+        .graphql(
+            Some(&owner),
+            "mutation($org: String!, $input: BandwidthCredentialsInput!) { updateBandwidthCredentials(organizationId: $org, input: $input) { siteId } }",
+            json!({"org": org.to_string(), "input": input}),
+        )
+        .await;
+    assert_eq!(
+        changed["data"]["updateBandwidthCredentials"]["siteId"], other_site,
+        "{changed}"
+    );
+    let again = provision(&app, &owner, org, json!(null)).await;
+    assert_eq!(again["state"], "COMPLETE", "{again}");
+    let sync = again["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "number-sync")
+        .unwrap()
+        .clone();
+    assert!(
+        sync["detail"]
+            .as_str()
+            .unwrap()
+            .contains("3 numbers not on this location but still in service on the account, kept"),
+        "{sync}"
+    );
+    assert_eq!(counts(&app, &owner, org).await, [("919".to_owned(), 3)]);
+    assert!(
+        requests(&app, "POST", "/disconnects").await.is_empty(),
+        "nothing was released on Bandwidth"
+    );
+    let state = app.emulator_get("/_emulator/state").await;
+    assert_eq!(state["numbers"].as_array().unwrap().len(), 3);
 }

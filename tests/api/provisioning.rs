@@ -396,7 +396,8 @@ async fn a_hand_entered_site_stored_unchecked_and_unknown_to_bandwidth_fails_pro
 }
 
 #[tokio::test]
-async fn clearing_the_site_id_creates_a_new_site_and_redoes_the_steps_that_depended_on_it() {
+async fn clearing_the_site_id_finds_the_sub_account_made_for_the_organization_instead_of_a_duplicate()
+ {
     let app = spawn_app_with_emulator().await;
     let (org, owner) = org_with_credentials(&app, json!({"address": address()})).await;
     let first = provision(&app, &owner, org, json!(null)).await;
@@ -412,36 +413,30 @@ async fn clearing_the_site_id_creates_a_new_site_and_redoes_the_steps_that_depen
     .await;
     let second = provision(&app, &owner, org, json!(null)).await;
     assert_eq!(second["state"], "COMPLETE", "{second}");
-    assert_ne!(second["account"]["siteId"], first["account"]["siteId"]);
-    assert_ne!(
-        second["account"]["sipPeerId"], first["account"]["sipPeerId"],
-        "our location on the old site is replaced by one on the new site"
+    assert_eq!(second["account"]["siteId"], first["account"]["siteId"]);
+    assert_eq!(
+        second["account"]["sipPeerId"],
+        first["account"]["sipPeerId"]
     );
     assert_eq!(
-        second["account"]["applicationId"], first["account"]["applicationId"],
-        "the application does not depend on the site"
+        second["account"]["applicationId"],
+        first["account"]["applicationId"]
     );
-    assert_eq!(requests(&app, "POST", "/sites").await.len(), 2);
-    assert_eq!(requests(&app, "POST", "/sippeers").await.len(), 2);
+    let sub_account = status_of(&second, "sub-account");
+    assert!(
+        sub_account["detail"]
+            .as_str()
+            .unwrap()
+            .contains("made by an earlier run"),
+        "{sub_account}"
+    );
+    assert_eq!(
+        requests(&app, "POST", "/sites").await.len(),
+        1,
+        "no second site"
+    );
+    assert_eq!(requests(&app, "POST", "/sippeers").await.len(), 1);
     assert_eq!(requests(&app, "POST", "/applications").await.len(), 1);
-    let state = app.emulator_get("/_emulator/state").await;
-    let new_peer_id: u64 = second["account"]["sipPeerId"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    let new_peer = state["sipPeers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["id"] == new_peer_id)
-        .expect("the new location")
-        .clone();
-    assert_eq!(
-        new_peer["applicationId"],
-        second["account"]["applicationId"]
-    );
-    assert_eq!(new_peer["mmsProtocol"], "HTTP");
 }
 
 #[tokio::test]
@@ -479,4 +474,113 @@ async fn only_owners_provision() {
         )
         .await;
     assert_eq!(error_code(&answer), "FORBIDDEN");
+}
+
+#[tokio::test]
+async fn a_run_in_progress_refuses_a_second_with_conflict_and_a_dead_runs_lease_is_taken_over() {
+    use sea_orm::ConnectionTrait;
+    let app = spawn_app_with_emulator().await;
+    let (org, owner) = org_with_credentials(&app, json!({"address": address()})).await;
+    let lease = |until_ms: i64| {
+        format!(
+            "UPDATE bandwidth_accounts SET provisioning = '{{\"steps\":[],\"lease\":{{\"owner\":\"other-run\",\"until_ms\":{until_ms}}}}}' WHERE organization_id = {org}"
+        )
+    };
+    let now = chrono::Utc::now().timestamp_millis();
+    app.db
+        .execute_unprepared(&lease(now + 30_000))
+        .await
+        .unwrap();
+    let busy = app
+        .graphql(
+            Some(&owner),
+            PROVISION,
+            json!({"org": org.to_string(), "input": null}),
+        )
+        .await;
+    assert_eq!(error_code(&busy), "CONFLICT", "{busy}");
+    assert!(
+        requests(&app, "POST", "/sites").await.is_empty(),
+        "the second run did nothing"
+    );
+
+    // The holder died: its lease ran out without being renewed.
+    app.db.execute_unprepared(&lease(now - 1)).await.unwrap();
+    let result = provision(&app, &owner, org, json!(null)).await;
+    assert_eq!(result["state"], "COMPLETE", "{result}");
+}
+
+#[tokio::test]
+async fn a_credentials_save_racing_with_provisioning_keeps_every_id_it_made() {
+    let app = spawn_app_with_emulator().await;
+    let (org, owner) = org_with_credentials(&app, json!({"address": address()})).await;
+    // The save's credential check (GET /sites) answers late: the save read the row before
+    // provisioning stored its ids and writes after.
+    app.emulator_post(
+        "/_emulator/faults",
+        json!({"method": "GET", "path": "/sites", "delayMs": 1500, "times": 1}),
+    )
+    .await;
+    let input = app.emulator_credentials();
+    let save = app.graphql(
+        Some(&owner),
+        CREDENTIALS,
+        json!({"org": org.to_string(), "input": input}),
+    );
+    let run = async {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        provision(&app, &owner, org, json!(null)).await
+    };
+    let (saved, result) = tokio::join!(save, run);
+    assert!(saved["errors"].is_null(), "{saved}");
+    assert_eq!(result["state"], "COMPLETE", "{result}");
+
+    let account = app
+        .graphql(
+            Some(&owner),
+            "query($org: String!) { organization(id: $org) { bandwidth { siteId sipPeerId applicationId } } }",
+            json!({"org": org.to_string()}),
+        )
+        .await;
+    let ids = &account["data"]["organization"]["bandwidth"];
+    assert_eq!(ids["siteId"], result["account"]["siteId"], "{account}");
+    assert_eq!(ids["sipPeerId"], result["account"]["sipPeerId"]);
+    assert_eq!(ids["applicationId"], result["account"]["applicationId"]);
+    assert!(
+        ids["siteId"].is_string() && ids["applicationId"].is_string(),
+        "{account}"
+    );
+    assert_eq!(requests(&app, "POST", "/sites").await.len(), 1);
+    assert_eq!(requests(&app, "POST", "/sippeers").await.len(), 1);
+    assert_eq!(requests(&app, "POST", "/applications").await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_run_interrupted_after_bandwidth_created_the_site_resumes_without_creating_another() {
+    let app = spawn_app_with_emulator().await;
+    let (org, owner) = org_with_credentials(&app, json!({"address": address()})).await;
+    // Bandwidth creates the site, then the answer never arrives.
+    app.emulator_post(
+        "/_emulator/faults",
+        json!({"method": "POST", "path": "/sites", "action": "acceptThenDrop", "times": 1}),
+    )
+    .await;
+    let first = provision(&app, &owner, org, json!(null)).await;
+    assert_eq!(first["state"], "FAILED", "{first}");
+    assert_eq!(status_of(&first, "sub-account")["status"], "FAILED");
+
+    let second = provision(&app, &owner, org, json!(null)).await;
+    assert_eq!(second["state"], "COMPLETE", "{second}");
+    let detail = status_of(&second, "sub-account")["detail"].clone();
+    assert!(
+        detail.as_str().unwrap().contains("made by an earlier run"),
+        "{detail}"
+    );
+    assert_eq!(
+        requests(&app, "POST", "/sites").await.len(),
+        1,
+        "the rerun found the site instead of creating another"
+    );
+    let state = app.emulator_get("/_emulator/state").await;
+    assert_eq!(state["sites"].as_array().unwrap().len(), 1, "{state}");
 }

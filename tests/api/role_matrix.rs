@@ -53,6 +53,11 @@ fn access_rules() -> Vec<(&'static str, Role, &'static str)> {
             "query($org: String!) { organization(id: $org) { callbackCredentials { password } } }",
         ),
         (
+            "Organization.orphanReports",
+            Role::Owner,
+            "query($org: String!) { organization(id: $org) { orphanReports { serviceId } } }",
+        ),
+        (
             "Organization.phoneNumberCounts",
             Role::Admin,
             "query($org: String!) { organization(id: $org) { phoneNumberCounts { areaCode } } }",

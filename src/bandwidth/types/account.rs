@@ -180,6 +180,19 @@ pub struct SipPeer {
     pub address: Option<Address>,
 }
 
+/// `<TNSipPeersResponse>`: a site's sip peers (`GET …/sites/{s}/sippeers`, contract-2 §13).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub(crate) struct SipPeersResponse {
+    #[serde(rename = "SipPeers", default)]
+    pub sip_peers: Option<SipPeerList>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub(crate) struct SipPeerList {
+    #[serde(rename = "SipPeer", default)]
+    pub items: Vec<SipPeer>,
+}
+
 /// `<SipPeerResponse>`: the body of get sip peer.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub(crate) struct SipPeerResponse {

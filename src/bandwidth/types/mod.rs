@@ -26,6 +26,6 @@ pub use numbers::{
 };
 pub use orders::{
     AreaCodeSearchAndOrder, CompletedNumber, CompletedNumbers, ErrorList, ExistingNumberOrder,
-    FailedNumbers, NewOrder, Order, OrderError, OrderResponse, OrderStatus, OrderType,
-    ReservationIdList, TollFreeWildCardSearchAndOrder,
+    FailedNumbers, NewOrder, Order, OrderError, OrderResponse, OrderStatus, OrderSummary,
+    OrderType, ReservationIdList, TollFreeWildCardSearchAndOrder,
 };

@@ -355,9 +355,78 @@ impl OrderResponse {
     }
 }
 
+/// One order of `GET /accounts/{a}/orders` (a summary row).
+///
+/// The shape of this list for number orders is **UNCONFIRMED** (contract-2 §2.3 documents only
+/// the TN option order list). Decided: `<ResponseSelectWrapper><ListOrderIdUserIdDate>
+/// <TotalCount/><OrderIdUserIdDate>{accountId, CountOfTNs, CustomerOrderId, userId,
+/// lastModifiedDate, OrderDate, OrderType, OrderStatus, OrderId}</OrderIdUserIdDate>…`, the
+/// spelling Bandwidth's SDKs parse, with the same mixed casing as the TN option summaries; the
+/// emulator serves exactly this. The reader takes `OrderId` or `id`, and `CustomerOrderId` in
+/// either casing, and the list element under either wrapper.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct OrderSummary {
+    /// `OrderId`: the order id, a UUID.
+    #[serde(rename = "OrderId", alias = "orderId", alias = "id", default)]
+    pub order_id: Option<String>,
+    /// `CustomerOrderId`, our own reference.
+    #[serde(rename = "CustomerOrderId", alias = "customerOrderId", default)]
+    pub customer_order_id: Option<String>,
+    /// `OrderStatus`.
+    #[serde(rename = "OrderStatus", alias = "orderStatus", default)]
+    pub order_status: Option<OrderStatus>,
+    /// `OrderDate`.
+    #[serde(rename = "OrderDate", alias = "orderDate", default)]
+    pub order_date: Option<String>,
+    /// `CountOfTNs`.
+    #[serde(rename = "CountOfTNs", default)]
+    pub count_of_tns: Option<u32>,
+}
+
+/// `<ListOrderIdUserIdDate>` (see [`OrderSummary`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub(crate) struct OrderSummaryList {
+    #[serde(rename = "TotalCount", default)]
+    pub total_count: Option<u32>,
+    #[serde(rename = "OrderIdUserIdDate", default)]
+    pub items: Vec<OrderSummary>,
+}
+
+/// `<ResponseSelectWrapper>`: the body of `GET /accounts/{a}/orders` (see [`OrderSummary`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub(crate) struct OrderListResponse {
+    #[serde(rename = "ListOrderIdUserIdDate", default)]
+    pub list: Option<OrderSummaryList>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_the_order_list_by_customer_order_id() {
+        let xml = "<ResponseSelectWrapper><ListOrderIdUserIdDate><TotalCount>1</TotalCount>\
+            <OrderIdUserIdDate><accountId>9900000</accountId><CountOfTNs>2</CountOfTNs>\
+            <CustomerOrderId>sbw-1-job-2-0a1b2c3d</CustomerOrderId><userId>emulator</userId>\
+            <lastModifiedDate>2026-12-01T00:00:00.000Z</lastModifiedDate>\
+            <OrderDate>2026-12-01T00:00:00.000Z</OrderDate><OrderType>new_number</OrderType>\
+            <OrderStatus>RECEIVED</OrderStatus><OrderId>abc-123</OrderId></OrderIdUserIdDate>\
+            </ListOrderIdUserIdDate></ResponseSelectWrapper>";
+        let response: OrderListResponse = quick_xml::de::from_str(xml).expect("parses");
+        let list = response.list.expect("a list");
+        assert_eq!(list.total_count, Some(1));
+        assert_eq!(list.items[0].order_id.as_deref(), Some("abc-123"));
+        assert_eq!(
+            list.items[0].customer_order_id.as_deref(),
+            Some("sbw-1-job-2-0a1b2c3d")
+        );
+        assert_eq!(list.items[0].order_status, Some(OrderStatus::Received));
+        let empty: OrderListResponse = quick_xml::de::from_str(
+            "<ResponseSelectWrapper><ListOrderIdUserIdDate><TotalCount>0</TotalCount></ListOrderIdUserIdDate></ResponseSelectWrapper>",
+        )
+        .expect("parses");
+        assert!(empty.list.unwrap().items.is_empty());
+    }
 
     #[test]
     fn reads_every_documented_order_status_and_keeps_unknown_ones() {

@@ -84,9 +84,13 @@ pub fn routes() -> Router<EmulatorState> {
         )
         .route(
             "/accounts/{account}/orders",
-            axum::routing::post(orders::create_order),
+            get(orders::list_orders).post(orders::create_order),
         )
         .route("/accounts/{account}/orders/{order}", get(orders::get_order))
+        .route(
+            "/accounts/{account}/inserviceNumbers/{tn}",
+            get(numbers::get_in_service_number),
+        )
         .route(
             "/accounts/{account}/disconnects",
             axum::routing::post(numbers::create_disconnect),

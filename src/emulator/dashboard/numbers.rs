@@ -19,7 +19,7 @@ use std::collections::HashMap;
 
 use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 
 use super::orders::order_error;
 use super::{error_list, find_peer, parse_body, parse_bool};
@@ -75,6 +75,25 @@ pub async fn list_peer_numbers(
         });
     let body = Element::new(ROOT).with(Element::new("SipPeerTelephoneNumbers").with_all(numbers));
     xml(StatusCode::OK, &body)
+}
+
+/// `GET /accounts/{a}/inserviceNumbers/{tn}`: 200 with no body when the number is on the
+/// account (any site or location), 404 when it is not (contract-2 §12).
+pub async fn get_in_service_number(
+    State(state): State<EmulatorState>,
+    Path((_account, tn)): Path<(String, String)>,
+) -> Response {
+    let digits = tn.trim_start_matches("+1");
+    if state.world().numbers.contains_key(digits) {
+        StatusCode::OK.into_response()
+    } else {
+        crate::emulator::http::response_status(
+            StatusCode::NOT_FOUND,
+            "TelephoneNumberResponse",
+            5006,
+            &format!("Telephone number {digits} is not in service on this account"),
+        )
+    }
 }
 
 pub(super) fn available(world: &World, npa: &str) -> Vec<String> {

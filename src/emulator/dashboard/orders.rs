@@ -1,7 +1,7 @@
 //! Number orders (contract §2.12, §2.13); the decisions for undocumented cases are listed in
 //! `numbers`.
 
-use axum::extract::{OriginalUri, Path, State};
+use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 
@@ -218,6 +218,68 @@ pub async fn create_order(
     let id = order.id.clone();
     world.orders.insert(id.clone(), order);
     xml_created(&location(&headers, uri.path(), &id), &body)
+}
+
+/// Query of `GET /accounts/{a}/orders` the emulator understands (others are ignored).
+#[derive(Debug, serde::Deserialize)]
+pub struct ListOrdersQuery {
+    #[serde(rename = "customerOrderId")]
+    customer_order_id: Option<String>,
+}
+
+/// `GET /accounts/{a}/orders[?customerOrderId=…]`: the number orders, oldest first, as
+/// summaries. Bandwidth's shape for number orders is **UNCONFIRMED** (contract-2 §2.3 documents
+/// the TN option list only); decided, and parsed the same way by the client:
+/// `<ResponseSelectWrapper><ListOrderIdUserIdDate><TotalCount/><OrderIdUserIdDate>{accountId,
+/// CountOfTNs, CustomerOrderId, userId, lastModifiedDate, OrderDate, OrderType (new_number),
+/// OrderStatus, OrderId}</OrderIdUserIdDate>…</ListOrderIdUserIdDate></ResponseSelectWrapper>`.
+/// No match answers 200 with `TotalCount` 0.
+pub async fn list_orders(
+    State(state): State<EmulatorState>,
+    Query(query): Query<ListOrdersQuery>,
+) -> Response {
+    let account = state.config().account_id.clone();
+    let user = state.config().username.clone();
+    let world = state.world();
+    let mut orders: Vec<&Order> = world
+        .orders
+        .values()
+        .filter(|o| {
+            query
+                .customer_order_id
+                .as_deref()
+                .is_none_or(|c| o.customer_order_id.as_deref() == Some(c))
+        })
+        .collect();
+    orders.sort_by(|a, b| a.created.cmp(&b.created).then(a.id.cmp(&b.id)));
+    let rows = orders.iter().map(|o| {
+        let count = match &o.kind {
+            OrderKind::AreaCode { quantity, .. } | OrderKind::TollFree { quantity, .. } => {
+                *quantity as usize
+            }
+            OrderKind::Existing { numbers } => numbers.len(),
+        };
+        Element::new("OrderIdUserIdDate")
+            .with_leaf("accountId", account.clone())
+            .with_leaf("CountOfTNs", count.to_string())
+            .with_opt("CustomerOrderId", o.customer_order_id.as_deref())
+            .with_leaf("userId", user.clone())
+            .with_leaf(
+                "lastModifiedDate",
+                o.finished.clone().unwrap_or_else(|| o.created.clone()),
+            )
+            .with_leaf("OrderDate", o.created.clone())
+            .with_leaf("OrderType", "new_number")
+            .with_leaf("OrderStatus", o.status.as_str())
+            .with_leaf("OrderId", o.id.clone())
+    });
+    let list = Element::new("ListOrderIdUserIdDate")
+        .with_leaf("TotalCount", orders.len().to_string())
+        .with_all(rows);
+    xml(
+        StatusCode::OK,
+        &Element::new("ResponseSelectWrapper").with(list),
+    )
 }
 
 fn plural(n: usize) -> &'static str {

@@ -10,11 +10,6 @@
 
 use std::time::Duration;
 
-use serde::Deserialize;
-use serde_json::Value;
-
-use crate::services::error_codes;
-
 /// Statuses an outbound message may still leave (the status only moves forward).
 /// `UNKNOWN` is open: a send whose answer was lost ends with its callbacks like any other.
 pub(crate) const OPEN_STATUSES: &[&str] = &["QUEUED", "SENDING", "UNKNOWN", "SENT"];
@@ -31,21 +26,32 @@ pub enum Effect {
         key: String,
         message: InboundMessage,
     },
-    /// An outbound message reached the handset (or the carrier).
-    Delivered {
-        key: String,
-        service_id: String,
-        /// The organization named by the message's tag, if any.
-        tagged_org: Option<i32>,
-        /// Our message id in the tag (`services::outcomes::tag_for`), if any.
-        tagged_message: Option<i64>,
-    },
-    /// An outbound message failed.
+    /// Bandwidth reports what became of an outbound message.
+    Status { key: String, report: StatusReport },
+}
+
+/// A delivery report (`message-delivered` or `message-failed`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusReport {
+    pub service_id: String,
+    /// The organization named by the message's tag, if any.
+    pub tagged_org: Option<i32>,
+    /// Our message id in the tag (`services::outcomes::tag_for`), if any: a report for a
+    /// message whose send's answer was lost (no Bandwidth id stored yet) finds it by this.
+    pub tagged_message: Option<i64>,
+    /// The contact the message went to (`to`), and the number of ours it left from.
+    pub contact_number: Option<String>,
+    pub user_number: Option<String>,
+    pub outcome: Outcome,
+}
+
+/// What a report says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// It reached the handset (or the carrier).
+    Delivered,
+    /// It failed, with Bandwidth's code and our description of it.
     Failed {
-        key: String,
-        service_id: String,
-        tagged_org: Option<i32>,
-        tagged_message: Option<i64>,
         error_code: Option<i32>,
         description: String,
     },
@@ -63,30 +69,11 @@ pub struct InboundMessage {
 }
 
 impl Effect {
-    /// Our message a status event's tag names, with Bandwidth's id for it.
-    fn tagged_message(&self) -> Option<(i64, &str)> {
-        match self {
-            Effect::Delivered {
-                service_id,
-                tagged_message: Some(id),
-                ..
-            }
-            | Effect::Failed {
-                service_id,
-                tagged_message: Some(id),
-                ..
-            } => Some((*id, service_id)),
-            _ => None,
-        }
-    }
-
     /// The event's identity (`<type>:<message id>:<to>`): the same event delivered twice in one
     /// batch is applied once, and a deferred event is found by it.
-    fn key(&self) -> &str {
+    pub fn key(&self) -> &str {
         match self {
-            Effect::Received { key, .. }
-            | Effect::Delivered { key, .. }
-            | Effect::Failed { key, .. } => key,
+            Effect::Received { key, .. } | Effect::Status { key, .. } => key,
         }
     }
 }
@@ -96,137 +83,57 @@ impl Effect {
 #[error("{0}")]
 pub struct Malformed(String);
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawEvent {
-    #[serde(rename = "type")]
-    kind: String,
-    #[serde(default)]
-    description: Option<String>,
-    #[serde(default)]
-    to: Option<String>,
-    #[serde(default)]
-    error_code: Option<i64>,
-    #[serde(default)]
-    message: Option<RawMessage>,
+/// Why a callback was answered 503 (Bandwidth retries it); [`NotStored::cause`] labels the
+/// `callback_unavailable_total` counter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum NotStored {
+    #[error("the callback queue is full; Bandwidth should retry")]
+    QueueFull,
+    #[error("the callback could not be stored in time; Bandwidth should retry")]
+    Timeout,
+    #[error("the callback could not be stored; Bandwidth should retry")]
+    StoreFailed,
+    #[error("a report is for a message still being sent; Bandwidth should retry")]
+    Deferred,
+    #[error("the callback writer is stopped; Bandwidth should retry")]
+    Stopped,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawMessage {
-    id: String,
-    #[serde(default)]
-    owner: Option<String>,
-    #[serde(default)]
-    from: Option<String>,
-    #[serde(default)]
-    text: Option<String>,
-    #[serde(default)]
-    media: Option<Vec<String>>,
-    #[serde(default)]
-    segment_count: Option<i32>,
-    #[serde(default)]
-    tag: Option<String>,
-}
-
-/// Parses a callback body: a JSON array of events (Bandwidth's form) or a single event object.
-/// `message-sending` and unknown types have no effect and yield nothing.
-pub fn parse_events(body: &[u8]) -> Result<Vec<Effect>, Malformed> {
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|e| Malformed(format!("the body is not JSON: {e}")))?;
-    let items = match value {
-        Value::Array(items) => items,
-        object @ Value::Object(_) => vec![object],
-        _ => {
-            return Err(Malformed(
-                "the body must be a JSON array of events or one event object".into(),
-            ));
-        }
-    };
-    let mut effects = Vec::with_capacity(items.len());
-    for (index, item) in items.into_iter().enumerate() {
-        let event: RawEvent = serde_json::from_value(item)
-            .map_err(|e| Malformed(format!("event {index} is not a Bandwidth event: {e}")))?;
-        if let Some(effect) =
-            effect_of(event).map_err(|e| Malformed(format!("event {index}: {e}")))?
-        {
-            effects.push(effect);
+impl NotStored {
+    /// A short label of the cause, for logs and metrics.
+    pub fn cause(self) -> &'static str {
+        match self {
+            NotStored::QueueFull => "queue_full",
+            NotStored::Timeout => "timeout",
+            NotStored::StoreFailed => "store_failed",
+            NotStored::Deferred => "deferred",
+            NotStored::Stopped => "writer_stopped",
         }
     }
-    Ok(effects)
 }
 
-fn effect_of(event: RawEvent) -> Result<Option<Effect>, String> {
-    let needs_message = matches!(
-        event.kind.as_str(),
-        "message-received" | "message-delivered" | "message-failed"
-    );
-    if !needs_message {
-        return Ok(None);
-    }
-    let message = event
-        .message
-        .ok_or_else(|| format!("a {} event needs a message", event.kind))?;
-    let to = event.to.clone().unwrap_or_default();
-    let key = format!("{}:{}:{}", event.kind, message.id, to);
-    // Our tag is `orgId|campaignId|contactId`: it says which organization sent the message.
-    let tagged_org = message
-        .tag
-        .as_deref()
-        .and_then(|t| t.split('|').next())
-        .and_then(|o| o.parse().ok());
-    let tagged_message = message
-        .tag
-        .as_deref()
-        .and_then(crate::services::outcomes::message_in_tag);
-    Ok(Some(match event.kind.as_str() {
-        "message-received" => {
-            let contact_number = message
-                .from
-                .ok_or("a message-received event needs message.from")?;
-            let user_number = event
-                .to
-                .or(message.owner)
-                .ok_or("a message-received event needs `to`")?;
-            Effect::Received {
-                key,
-                message: InboundMessage {
-                    service_id: message.id,
-                    contact_number,
-                    user_number,
-                    text: message.text.unwrap_or_default(),
-                    media: message.media.unwrap_or_default(),
-                    segment_count: message.segment_count,
-                },
-            }
-        }
-        "message-delivered" => Effect::Delivered {
-            key,
-            service_id: message.id,
-            tagged_org,
-            tagged_message,
-        },
-        _ => {
-            let error_code = event.error_code.and_then(|c| i32::try_from(c).ok());
-            Effect::Failed {
-                key,
-                service_id: message.id,
-                tagged_org,
-                tagged_message,
-                description: error_codes::describe(error_code, event.description.as_deref()),
-                error_code,
-            }
-        }
-    }))
+/// The organization's most recent orphan reports (`limit` clamped to 1..=100).
+pub async fn orphan_reports(
+    state: &crate::state::AppState,
+    organization_id: i32,
+    limit: i32,
+) -> crate::error::Result<Vec<crate::store::entities::orphan_report::Model>> {
+    let limit = limit.clamp(1, 100) as u64;
+    Ok(crate::store::callbacks::list_orphans(&state.db, organization_id, limit).await?)
 }
 
-/// The effects could not be made durable: answer 503 so Bandwidth retries.
-#[derive(Debug, thiserror::Error)]
-#[error("the callback could not be stored; Bandwidth should retry")]
-pub struct NotStored;
-
+mod health;
+mod in_flight;
+mod parse;
+pub mod plan;
 mod writer;
 
+pub use health::WriterHealth;
+pub use in_flight::DEFER_WINDOW;
+pub use parse::{
+    MAX_DESCRIPTION, MAX_ID, MAX_MEDIA, MAX_MEDIA_URL, MAX_SEGMENTS, MAX_TAG, MAX_TEXT,
+    parse_events,
+};
 pub use writer::{CallbackWriter, POSTGRES_SLOTS};
 
 #[cfg(test)]
@@ -249,11 +156,17 @@ mod tests {
         );
         let failed = parse_events(&fixture("callback-message-failed.json")).unwrap();
         assert!(
-            matches!(&failed[0], Effect::Failed { error_code: Some(4432), description, .. } if description.starts_with("rejected-forbidden-country"))
+            matches!(&failed[0], Effect::Status { report: StatusReport { outcome: Outcome::Failed { error_code: Some(4432), description }, .. }, .. } if description.starts_with("rejected-forbidden-country"))
         );
         assert!(matches!(
-            parse_events(&fixture("callback-message-delivered.json")).unwrap()[0],
-            Effect::Delivered { .. }
+            &parse_events(&fixture("callback-message-delivered.json")).unwrap()[0],
+            Effect::Status {
+                report: StatusReport {
+                    outcome: Outcome::Delivered,
+                    ..
+                },
+                ..
+            }
         ));
         assert!(
             parse_events(&fixture("callback-message-sending.json"))
@@ -274,11 +187,15 @@ mod tests {
 
     #[test]
     fn a_single_event_object_is_accepted_like_an_array() {
-        let one = br#"{"type":"message-delivered","to":"+1","message":{"id":"m1","tag":"7|c|k"}}"#;
+        let one = br#"{"type":"message-delivered","to":"+19195550123","message":{"id":"m1","tag":"7|c|k"}}"#;
         assert!(matches!(
-            parse_events(one).unwrap()[0],
-            Effect::Delivered {
-                tagged_org: Some(7),
+            &parse_events(one).unwrap()[0],
+            Effect::Status {
+                report: StatusReport {
+                    tagged_org: Some(7),
+                    tagged_message: None,
+                    ..
+                },
                 ..
             }
         ));
@@ -312,7 +229,7 @@ mod tests {
 
     #[test]
     fn the_same_event_twice_has_the_same_key() {
-        let body = br#"[{"type":"message-delivered","to":"+1","message":{"id":"m1"}},{"type":"message-delivered","to":"+1","message":{"id":"m1"}}]"#;
+        let body = br#"[{"type":"message-delivered","to":"+19195550123","message":{"id":"m1"}},{"type":"message-delivered","to":"+19195550123","message":{"id":"m1"}}]"#;
         let effects = parse_events(body).unwrap();
         assert_eq!(effects[0].key(), effects[1].key());
     }

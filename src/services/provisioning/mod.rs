@@ -149,6 +149,19 @@ pub async fn provision(
     organization_id: i32,
     address: Option<Address>,
 ) -> Result<Provisioning> {
+    // Run on a task of its own: a caller that goes away (a closed browser tab, a timed-out
+    // request) does not cut a run off between a Bandwidth create and the save of its id.
+    let state = state.clone();
+    tokio::spawn(async move { run_to_the_end(&state, organization_id, address).await })
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("the provisioning run failed: {e}")))?
+}
+
+async fn run_to_the_end(
+    state: &AppState,
+    organization_id: i32,
+    address: Option<Address>,
+) -> Result<Provisioning> {
     let organization = organizations::find(state, organization_id).await?;
     let (client, account) = bandwidth_api::client_for_org(state, organization_id).await?;
     let stored_address: Option<Address> = account
@@ -160,20 +173,23 @@ pub async fn provision(
         site_address(&merged)?;
     }
     let stored_log = account.provisioning.clone();
+    let ids = Ids {
+        site: account.site_id,
+        peer: account.sip_peer_id,
+        app: account.application_id,
+    };
     let mut run = Run {
         state,
         client,
         organization_id,
         organization_name: organization.name,
-        ids: Ids {
-            site: account.site_id,
-            peer: account.sip_peer_id,
-            app: account.application_id,
-        },
+        stored_ids: ids.clone(),
+        ids,
         address: merged,
         address_given: address.is_some(),
         address_to_store: None,
         log: Log::parse(stored_log.as_deref()),
+        written: String::new(),
     };
     run.take_lease(stored_log.as_deref()).await?;
     let outcome = run.run_steps().await;

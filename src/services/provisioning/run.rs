@@ -14,8 +14,11 @@ use crate::services::{jobs, webhook_auth};
 use crate::state::AppState;
 use crate::store;
 
-/// How long a run may hold the organization's provisioning lease.
-const LEASE_MS: i64 = 10 * 60 * 1000;
+/// How long a run holds the organization's provisioning lease past its last save. Every step
+/// saves (and so renews it), each Bandwidth call is bounded by the HTTP client's timeout, and a
+/// run is never cancelled by its request going away, so a lease older than this belongs to a
+/// run whose process is gone: the next run takes it over.
+pub(super) const LEASE_MS: i64 = 60 * 1000;
 
 /// The ids provisioning works with (stored ones, then the ones it creates).
 #[derive(Debug, Clone, Default)]
@@ -70,6 +73,11 @@ pub(super) struct Run<'a> {
     /// The address JSON to store with the next save (set when a site was created from input).
     pub(super) address_to_store: Option<String>,
     pub(super) log: Log,
+    /// The ids as stored; a save writes only those this run changed.
+    pub(super) stored_ids: Ids,
+    /// The step log as this run last wrote it: every save is a compare-and-swap on it, so a
+    /// run whose lease was taken over writes nothing.
+    pub(super) written: String,
 }
 
 impl Run<'_> {
@@ -77,7 +85,7 @@ impl Run<'_> {
         let now = jobs::now_ms();
         let busy = || {
             AppError::Conflict(
-                "provisioning is already running for this organization; try again when it has finished (a run that died frees it within 10 minutes)".into(),
+                "provisioning is already running for this organization; try again when it has finished (a run that died frees it within a minute)".into(),
             )
         };
         if self.log.lease.as_ref().is_some_and(|l| l.until_ms > now) {
@@ -87,26 +95,66 @@ impl Run<'_> {
             owner: uuid::Uuid::new_v4().simple().to_string(),
             until_ms: now + LEASE_MS,
         });
-        let taken = store::accounts::swap_provisioning(
-            &self.state.db,
-            self.organization_id,
-            stored,
-            &self.log.to_json()?,
-        )
-        .await?;
-        if taken { Ok(()) } else { Err(busy()) }
+        let json = self.log.to_json()?;
+        let taken =
+            store::accounts::swap_provisioning(&self.state.db, self.organization_id, stored, &json)
+                .await?;
+        if taken {
+            self.written = json;
+            Ok(())
+        } else {
+            Err(busy())
+        }
     }
 
+    /// Stores the step log (renewing the lease while the run holds one) and the ids this run
+    /// changed; fails with `CONFLICT` when another run has taken the lease over.
     pub(super) async fn save(&mut self) -> Result<()> {
-        let update = store::accounts::ProvisioningUpdate {
-            site_id: self.ids.site.clone(),
-            sip_peer_id: self.ids.peer.clone(),
-            application_id: self.ids.app.clone(),
-            address: self.address_to_store.take(),
-            provisioning: self.log.to_json()?,
+        if let Some(lease) = self.log.lease.as_mut() {
+            lease.until_ms = jobs::now_ms() + LEASE_MS;
+        }
+        let changed = |now: &Option<String>, stored: &Option<String>| {
+            (now != stored).then(|| now.clone()).flatten()
         };
-        store::accounts::update_provisioning(&self.state.db, self.organization_id, update).await?;
+        let json = self.log.to_json()?;
+        let update = store::accounts::ProvisioningUpdate {
+            site_id: changed(&self.ids.site, &self.stored_ids.site),
+            sip_peer_id: changed(&self.ids.peer, &self.stored_ids.peer),
+            application_id: changed(&self.ids.app, &self.stored_ids.app),
+            address: self.address_to_store.take(),
+            provisioning: json.clone(),
+        };
+        let saved = store::accounts::update_provisioning(
+            &self.state.db,
+            self.organization_id,
+            &self.written,
+            update,
+        )
+        .await?;
+        if !saved {
+            return Err(AppError::Conflict(
+                "another provisioning run took over this organization's setup; its result is the one kept".into(),
+            ));
+        }
+        self.written = json;
+        self.stored_ids = self.ids.clone();
         Ok(())
+    }
+
+    /// Records that a step is about to create `what` on Bandwidth, before the call: if the run
+    /// dies after Bandwidth made it, the next run finds it by its name instead of making another.
+    async fn record_intent(&mut self, name: StepName, what: &str) -> Result<()> {
+        let basis = self.basis(name);
+        self.log.set(record(
+            name,
+            StepStatus::Pending,
+            Some(format!(
+                "creating {what}; a run interrupted here finds it on Bandwidth by its name"
+            )),
+            basis,
+            None,
+        ));
+        self.save().await
     }
 
     /// The ids a step depends on; a finished step is skipped while its basis is unchanged.
@@ -216,6 +264,22 @@ impl Run<'_> {
             )));
         }
         let name = short_name(self.organization_id);
+        if let Some(found) = self
+            .client
+            .list_sites()
+            .await?
+            .into_iter()
+            .find(|s| s.name == name && s.id.is_some())
+        {
+            let id = found.id.expect("filtered on an id");
+            self.ids.site = Some(id.clone());
+            return Ok(Finished::created(
+                &id,
+                format!("found sub-account {id} named {name}, made by an earlier run; used"),
+            ));
+        }
+        self.record_intent(StepName::SubAccount, &format!("sub-account {name}"))
+            .await?;
         let site = Site {
             name: name.clone(),
             description: Some(display_name(&format!(
@@ -265,6 +329,24 @@ impl Run<'_> {
             }
         }
         let name = short_name(self.organization_id);
+        if let Some(found) = self
+            .client
+            .list_sip_peers(&site)
+            .await?
+            .into_iter()
+            .find(|p| p.peer_name == name && p.peer_id.is_some())
+        {
+            let id = found.peer_id.expect("filtered on an id");
+            self.ids.peer = Some(id.clone());
+            return Ok(Finished::created(
+                &id,
+                format!(
+                    "found location {id} named {name} on sub-account {site}, made by an earlier run; used"
+                ),
+            ));
+        }
+        self.record_intent(StepName::Location, &format!("location {name}"))
+            .await?;
         let sip_peer = SipPeer {
             peer_name: name.clone(),
             description: Some(display_name(&format!(
@@ -355,6 +437,29 @@ impl Run<'_> {
             }
             return Ok(Finished::existing(detail));
         }
+        let prefix = application_name_prefix(self.organization_id);
+        if let Some(found) = self
+            .client
+            .list_applications()
+            .await?
+            .into_iter()
+            .find(|a| {
+                a.service_type.as_deref() == Some("Messaging-V2")
+                    && a.app_name
+                        .as_deref()
+                        .is_some_and(|n| n.starts_with(&prefix))
+                    && a.application_id.is_some()
+            })
+        {
+            let id = found.application_id.expect("filtered on an id");
+            self.ids.app = Some(id.clone());
+            return Ok(Finished::created(
+                &id,
+                format!("found messaging application {id}, made by an earlier run; used"),
+            ));
+        }
+        self.record_intent(StepName::MessagingApplication, "the messaging application")
+            .await?;
         let password =
             webhook_auth::password_for(&self.state.session_secret, base_url, self.organization_id);
         let creds = CallbackCredentials {
@@ -364,8 +469,9 @@ impl Run<'_> {
         let application = Application {
             service_type: Some("Messaging-V2".to_owned()),
             app_name: Some(display_name(&format!(
-                "Spoke org {} {}",
-                self.organization_id, self.organization_name
+                "{}{}",
+                application_name_prefix(self.organization_id),
+                self.organization_name
             ))),
             inbound_callback_url: Some(url.clone()),
             outbound_callback_url: Some(url.clone()),
@@ -434,6 +540,12 @@ impl Run<'_> {
             .ok_or_else(|| AppError::InvalidInput("there is no location yet".into()))?;
         Ok((self.site()?, peer))
     }
+}
+
+/// How the names of the applications this server creates for an organization begin: the part
+/// that does not change when the organization is renamed, to find one an interrupted run made.
+fn application_name_prefix(organization_id: i32) -> String {
+    format!("Spoke org {organization_id} ")
 }
 
 /// Whether a base URL points at this machine (Bandwidth's callbacks could not reach it).

@@ -66,37 +66,6 @@ pub async fn advance_status(
     Ok(changed)
 }
 
-/// Which of these Bandwidth ids belong to outbound messages of the organization.
-pub async fn existing_outbound(
-    db: &impl ConnectionTrait,
-    organization_id: i32,
-    service_ids: &[String],
-) -> Result<HashSet<String>, DbErr> {
-    #[derive(FromQueryResult)]
-    struct Row {
-        service_id: String,
-    }
-    let mut found = HashSet::new();
-    for chunk in service_ids.chunks(CHUNK) {
-        let select = Query::select()
-            .column(message::Column::ServiceId)
-            .from(message::Entity)
-            .and_where(Expr::col(message::Column::OrganizationId).eq(organization_id))
-            .and_where(Expr::col(message::Column::IsFromContact).eq(false))
-            .and_where(Expr::col(message::Column::ServiceId).is_in(chunk.iter().cloned()))
-            .to_owned();
-        let statement = db.get_database_backend().build(&select);
-        found.extend(
-            Row::find_by_statement(statement)
-                .all(db)
-                .await?
-                .into_iter()
-                .map(|r| r.service_id),
-        );
-    }
-    Ok(found)
-}
-
 /// Marks one outbound message failed with Bandwidth's code and its description (when its status
 /// is one of `from_statuses`); returns its conversation.
 pub async fn fail_message(
@@ -128,7 +97,7 @@ pub async fn fail_message(
 }
 
 /// An inbound message to store.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Inbound {
     pub service_id: String,
     pub contact_number: String,
@@ -323,7 +292,12 @@ pub async fn record_contact_error(
     db.execute(&insert).await.map(|_| ())
 }
 
+mod apply;
+mod orphans;
 /// PostgreSQL: one statement (hence one round trip and one implicit transaction) applies a batch
 /// of one kind of event for one organization. Arrays are bound whole, so the SQL text is the
 /// same whatever the batch size and stays prepared on the connection.
 pub mod postgres;
+
+pub use apply::{Failure, OrgPlan, apply_portable, sends_in_flight, statuses};
+pub use orphans::{NewOrphan, list_orphans, record_orphans};

@@ -82,12 +82,57 @@ pub async fn statuses(
         .map_err(query_error)
 }
 
+/// Applies the plans: one statement per organization and kind of change; one change needs no
+/// transaction (the statement is its own), several share one. A plan of nothing writes nothing.
+pub async fn apply(
+    conn: &mut PgConnection,
+    plans: &[super::OrgPlan],
+    open: &[&str],
+) -> Result<(), DbErr> {
+    let statements: usize = plans
+        .iter()
+        .map(|p| {
+            usize::from(!p.deliver.is_empty())
+                + usize::from(!p.fail.is_empty())
+                + usize::from(!p.receive.is_empty())
+        })
+        .sum();
+    if statements <= 1 {
+        return apply_each(conn, plans, open).await;
+    }
+    use sqlx::Connection as _;
+    let failed = |e: sqlx::Error| DbErr::Exec(RuntimeErr::SqlxError(e.into()));
+    let mut txn = conn.begin().await.map_err(failed)?;
+    apply_each(&mut txn, plans, open).await?;
+    txn.commit().await.map_err(failed)
+}
+
+async fn apply_each(
+    conn: &mut PgConnection,
+    plans: &[super::OrgPlan],
+    open: &[&str],
+) -> Result<(), DbErr> {
+    for plan in plans {
+        if !plan.deliver.is_empty() {
+            deliver(conn, plan.org, &plan.deliver, plan.sticky, open).await?;
+        }
+        if !plan.fail.is_empty() {
+            fail(conn, plan.org, &plan.fail, open).await?;
+        }
+        if !plan.receive.is_empty() {
+            receive(conn, plan.org, &plan.receive, plan.sticky).await?;
+        }
+    }
+    Ok(())
+}
+
 /// `message-delivered`: moves these messages to DELIVERED where their status is still one of
-/// `open` and, with `sticky`, makes each one's sender its contact's sticky number.
-pub async fn deliver(
+/// `open` and, with `sticky`, makes each one's sender its contact's sticky number (the last in
+/// the list for a contact named twice, as on SQLite).
+async fn deliver(
     conn: &mut PgConnection,
     org: i32,
-    service_ids: Vec<String>,
+    service_ids: &[String],
     sticky: bool,
     open: &[&str],
 ) -> Result<(), DbErr> {
@@ -95,11 +140,11 @@ pub async fn deliver(
            UPDATE bandwidth_messages SET send_status = 'DELIVERED', updated_at = now()
            WHERE service_id = ANY($2::text[]) AND organization_id = $1 AND NOT is_from_contact
              AND send_status = ANY($4::text[])
-           RETURNING contact_number, user_number
+           RETURNING service_id, contact_number, user_number
          )
          INSERT INTO bandwidth_contacts (organization_id, contact_number, user_number, opted_out, updated_at)
          SELECT DISTINCT ON (contact_number) $1, contact_number, user_number, false, now() FROM moved
-         WHERE $3 ORDER BY contact_number
+         WHERE $3 ORDER BY contact_number, array_position($2::text[], service_id) DESC
          ON CONFLICT (organization_id, contact_number)
          DO UPDATE SET user_number = excluded.user_number, updated_at = excluded.updated_at
          WHERE bandwidth_contacts.user_number IS DISTINCT FROM excluded.user_number";
@@ -111,41 +156,34 @@ pub async fn deliver(
     execute(conn, query).await
 }
 
-/// A `message-failed` event to apply.
-pub struct Failure {
-    pub service_id: String,
-    /// Bandwidth's code; 0 when it gave none.
-    pub code: i32,
-    pub description: String,
-}
-
 /// `message-failed`: moves these messages to ERROR with the code and description where their
-/// status is still one of `open`, and remembers each contact's last error.
-pub async fn fail(
+/// status is still one of `open`, and remembers each contact's last error (the last in the list
+/// for a contact named twice).
+async fn fail(
     conn: &mut PgConnection,
     org: i32,
-    failures: Vec<Failure>,
+    failures: &[super::Failure],
     open: &[&str],
 ) -> Result<(), DbErr> {
-    let sql = "WITH ev AS (SELECT * FROM unnest($2::text[], $3::int4[], $4::text[]) AS e(service_id, code, description)),
+    let sql = "WITH ev AS (SELECT * FROM unnest($2::text[], $3::int4[], $4::text[]) WITH ORDINALITY AS e(service_id, code, description, n)),
          failed AS (
-           UPDATE bandwidth_messages m SET send_status = 'ERROR', error_code = NULLIF(ev.code, 0),
+           UPDATE bandwidth_messages m SET send_status = 'ERROR', error_code = ev.code,
              error_description = ev.description, updated_at = now()
            FROM ev
            WHERE m.service_id = ev.service_id AND m.organization_id = $1 AND NOT m.is_from_contact
              AND m.send_status = ANY($5::text[])
-           RETURNING m.contact_number, m.error_code
+           RETURNING ev.n, m.contact_number, m.error_code
          )
          INSERT INTO bandwidth_contacts (organization_id, contact_number, opted_out, last_error_code, updated_at)
          SELECT DISTINCT ON (contact_number) $1, contact_number, false, error_code, now() FROM failed
-         ORDER BY contact_number
+         ORDER BY contact_number, n DESC
          ON CONFLICT (organization_id, contact_number)
          DO UPDATE SET last_error_code = excluded.last_error_code, updated_at = excluded.updated_at";
     let (mut ids, mut codes, mut descriptions) = (Vec::new(), Vec::new(), Vec::new());
     for f in failures {
-        ids.push(f.service_id);
+        ids.push(f.service_id.as_str());
         codes.push(f.code);
-        descriptions.push(f.description);
+        descriptions.push(f.description.as_str());
     }
     let query = sqlx::query(sql)
         .bind(org)
@@ -159,26 +197,26 @@ pub async fn fail(
 /// `message-received`: stores new inbound messages (an id already stored for the organization
 /// is skipped), each attached to the last outbound message to that contact from the number it
 /// texted, and with `sticky` makes that number (when it is one of our active numbers) the
-/// contact's sticky sender.
-pub async fn receive(
+/// contact's sticky sender (the last reply's, for a contact who sent several).
+async fn receive(
     conn: &mut PgConnection,
     org: i32,
     rows: &[super::Inbound],
     sticky: bool,
 ) -> Result<(), DbErr> {
     let sql = "WITH ev AS (SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int4[])
-                          AS e(service_id, contact_number, user_number, body, media, segments)),
+                          WITH ORDINALITY AS e(service_id, contact_number, user_number, body, media, segments, n)),
          inserted AS (
            INSERT INTO bandwidth_messages (organization_id, contact_number, user_number, is_from_contact, text, media,
              send_status, service_id, segment_count, in_reply_to, created_at, updated_at)
            SELECT $1, ev.contact_number, ev.user_number, true, ev.body, ev.media, 'DELIVERED', ev.service_id,
-             NULLIF(ev.segments, 0),
+             ev.segments,
              (SELECT m.id FROM bandwidth_messages m WHERE m.contact_number = ev.contact_number AND m.organization_id = $1
                 AND NOT m.is_from_contact AND m.user_number = ev.user_number ORDER BY m.id DESC LIMIT 1),
              now(), now()
-           FROM ev
+           FROM ev ORDER BY ev.n
            ON CONFLICT (organization_id, service_id) DO NOTHING
-           RETURNING contact_number, user_number
+           RETURNING service_id, contact_number, user_number
          )
          INSERT INTO bandwidth_contacts (organization_id, contact_number, user_number, opted_out, updated_at)
          SELECT DISTINCT ON (i.contact_number) $1, i.contact_number, i.user_number, false, now()
@@ -187,7 +225,7 @@ pub async fn receive(
            SELECT 1 FROM bandwidth_phone_numbers p
            WHERE p.phone_number = i.user_number AND p.organization_id = $1 AND p.status = 'active'
          )
-         ORDER BY i.contact_number
+         ORDER BY i.contact_number, array_position($2::text[], i.service_id) DESC
          ON CONFLICT (organization_id, contact_number)
          DO UPDATE SET user_number = excluded.user_number, updated_at = excluded.updated_at
          WHERE bandwidth_contacts.user_number IS DISTINCT FROM excluded.user_number";
@@ -199,11 +237,7 @@ pub async fn receive(
         .bind(column(|r| &r.user_number))
         .bind(column(|r| &r.text))
         .bind(column(|r| &r.media))
-        .bind(
-            rows.iter()
-                .map(|r| r.segment_count.unwrap_or(0))
-                .collect::<Vec<_>>(),
-        )
+        .bind(rows.iter().map(|r| r.segment_count).collect::<Vec<_>>())
         .bind(sticky);
     execute(conn, query).await
 }

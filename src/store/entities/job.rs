@@ -22,6 +22,12 @@ pub struct Model {
     pub lease_expires_at: Option<i64>,
     #[sea_orm(column_type = "Text", nullable)]
     pub result_message: Option<String>,
+    /// Jobs of one organization with the same lane run one at a time (`numbers` for inventory
+    /// jobs); `None` runs beside anything.
+    pub lane: Option<String>,
+    /// The idempotency key while the job is `PENDING` or `RUNNING` (unique per organization);
+    /// `None` once it ended, or for jobs that may be queued twice.
+    pub active_key: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

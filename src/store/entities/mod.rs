@@ -7,5 +7,6 @@ pub mod job;
 pub mod membership;
 pub mod message;
 pub mod organization;
+pub mod orphan_report;
 pub mod phone_number;
 pub mod user;
