@@ -275,6 +275,23 @@ async fn a_202_we_cannot_read_is_settled_by_asking_bandwidth_without_a_second_po
 }
 
 #[tokio::test]
+async fn a_connection_cut_after_bandwidth_accepted_is_settled_by_asking_bandwidth() {
+    let app = spawn_app_with_emulator_and(impatient).await;
+    let (org, owner) = ready(&app).await;
+    let fault = json!({"method": "POST", "path": "/messages", "action": "acceptThenDrop",
+                       "dropCallbacks": true});
+    app.emulator_post("/_emulator/faults", fault).await;
+
+    let sent = send(&app, &owner, org, "+19195557116", "Connection reset").await;
+    assert_eq!(
+        sent["data"]["sendMessage"]["sendStatus"], "UNKNOWN",
+        "{sent}"
+    );
+    wait_without_error(&app, &owner, org, "+19195557116", "DELIVERED").await;
+    assert_eq!(posts(&app).await, 1, "never posted twice");
+}
+
+#[tokio::test]
 async fn a_lost_answer_bandwidth_never_accepted_is_posted_again_once_its_list_shows_no_such_message()
  {
     let app = spawn_app_with_emulator_and(impatient).await;
