@@ -364,7 +364,7 @@ impl Writer {
 
 /// Gives Bandwidth's id to the messages that reports for unknown ids name in their tag (a send
 /// whose answer was lost, or whose id was not written yet: `services::outcomes`); true when one
-/// was bound, so the caller looks the statuses up again. Reports that matched a message cost
+/// was bound or may have been written meanwhile, so the caller looks the statuses up again. Reports that matched a message cost
 /// nothing here.
 async fn bind_tagged(
     db: &impl sea_orm::ConnectionTrait,
@@ -379,9 +379,11 @@ async fn bind_tagged(
         let Some(message_id) = report.tagged_message else {
             continue;
         };
-        if report.tagged_org == Some(events.org)
-            && store::sends::bind_service_id(db, events.org, message_id, &report.service_id).await?
-        {
+        if report.tagged_org == Some(events.org) {
+            // Look again even when nothing was bound: the send path may have written this very
+            // id since the statuses were read (then the bind finds an id already there), and a
+            // stale read would acknowledge the report as an orphan.
+            store::sends::bind_service_id(db, events.org, message_id, &report.service_id).await?;
             bound = true;
         }
     }
