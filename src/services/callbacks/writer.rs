@@ -364,8 +364,8 @@ impl Writer {
 
 /// Gives Bandwidth's id to the messages that reports for unknown ids name in their tag (a send
 /// whose answer was lost, or whose id was not written yet: `services::outcomes`); true when one
-/// was bound or may have been written meanwhile, so the caller looks the statuses up again. Reports that matched a message cost
-/// nothing here.
+/// was bound or may have been written meanwhile, so the caller looks the statuses up again.
+/// Reports that matched a message cost nothing here.
 async fn bind_tagged(
     db: &impl sea_orm::ConnectionTrait,
     events: &OrgEvents<'_>,
