@@ -77,7 +77,10 @@ impl From<Account> for BandwidthAccount {
             callback_url: a.callback_url,
             verified: a.verified_at.is_some(),
             verified_at: a.verified_at,
-            provisioning: a.provisioning.into_iter().map(Into::into).collect(),
+            provisioning: provisioning::steps_of(a.provisioning_log.as_deref())
+                .into_iter()
+                .map(Into::into)
+                .collect(),
         }
     }
 }

@@ -385,7 +385,10 @@ async fn after_the_database_fails_the_writer_one_callback_gets_503_and_its_retry
         other.execute_unprepared("BEGIN EXCLUSIVE").await.unwrap();
         let answered = post_events(&app, org, event("in-after")).await;
         other.execute_unprepared("COMMIT").await.unwrap();
-        assert_eq!(answered, 503, "not acknowledged while the database cannot be written");
+        assert_eq!(
+            answered, 503,
+            "not acknowledged while the database cannot be written"
+        );
     }
     assert_eq!(
         post_events(&app, org, event("in-after")).await,
