@@ -43,7 +43,7 @@ pub const POLL_FIRST_DELAY: Duration = Duration::from_millis(250);
 /// Longest wait between two polls.
 pub const POLL_MAX_DELAY: Duration = Duration::from_secs(5);
 /// How long one run waits for an order to finish before handing the job back for a retry
-/// (well inside the runner's lease).
+/// (the runner renews the job's lease meanwhile; a retry polls the same order).
 pub const POLL_BUDGET: Duration = Duration::from_secs(60);
 /// Most numbers Bandwidth takes in one disconnect order.
 const DISCONNECT_CHUNK: usize = 5000;
