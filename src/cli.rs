@@ -29,6 +29,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             eprintln!("migrations applied");
             Ok(())
         }
+        Command::RotateSecrets { settings } => {
+            let session_secret = settings.check_for_serve()?.clone();
+            let secrets = crate::services::secrets::SecretBox::from_settings(
+                settings.encryption_key.as_ref(),
+                settings.encryption_key_previous.as_ref(),
+                &session_secret,
+            )?;
+            let db = open_migrated(&settings).await?;
+            let rotation = crate::services::credentials::reseal_all(&db, &secrets)
+                .await
+                .map_err(describe)?;
+            println!(
+                "resealed {} secrets under key {}; {} already current",
+                rotation.resealed,
+                secrets.key_id(),
+                rotation.current
+            );
+            Ok(())
+        }
         Command::Org {
             command: OrgCommand::Create { settings, name },
         } => {

@@ -77,6 +77,12 @@ pub enum Command {
         #[command(flatten)]
         settings: Settings,
     },
+    /// Seal every stored secret again under ENCRYPTION_KEY, bound to its organization (after a
+    /// key change, with the old key as ENCRYPTION_KEY_PREVIOUS); prints how many were resealed.
+    RotateSecrets {
+        #[command(flatten)]
+        settings: Settings,
+    },
     /// Manage organizations.
     Org {
         #[command(subcommand)]
@@ -216,6 +222,10 @@ pub struct Settings {
     /// 32-byte base64 key for secrets at rest; default: HKDF-SHA256 of SESSION_SECRET.
     #[arg(long, env = "ENCRYPTION_KEY", hide_env_values = true)]
     pub encryption_key: Option<Secret>,
+    /// The key secrets were sealed with before ENCRYPTION_KEY changed: accepted for reading
+    /// until `rotate-secrets` has sealed everything again under the new key.
+    #[arg(long, env = "ENCRYPTION_KEY_PREVIOUS", hide_env_values = true)]
+    pub encryption_key_previous: Option<Secret>,
     /// The service vendor; only `bandwidth` is supported.
     #[arg(long, env = "DEFAULT_SERVICE", default_value = "bandwidth")]
     pub default_service: String,
@@ -255,6 +265,28 @@ pub struct Settings {
     /// with every further attempt, up to 5 minutes.
     #[arg(long, env = "JOB_RETRY_BASE_MS", default_value_t = 2_000, value_parser = clap::value_parser!(u64).range(1..=300_000))]
     pub job_retry_base_ms: u64,
+    /// Longest one call to Bandwidth may take, in milliseconds (connecting included).
+    #[arg(long, env = "BANDWIDTH_TIMEOUT_MS", default_value_t = 30_000, value_parser = clap::value_parser!(u64).range(100..=300_000))]
+    pub bandwidth_timeout_ms: u64,
+    /// Longest a send spends posting to Bandwidth, retries included, in milliseconds; a post
+    /// still unanswered then has an unknown outcome (`UNKNOWN`) and is reconciled.
+    #[arg(long, env = "SEND_TIMEOUT_MS", default_value_t = 60_000, value_parser = clap::value_parser!(u64).range(100..=600_000))]
+    pub send_timeout_ms: u64,
+    /// How often the send sweeper looks for messages whose outcome is not known, in milliseconds.
+    #[arg(long, env = "SEND_SWEEP_INTERVAL_MS", default_value_t = 5_000, value_parser = clap::value_parser!(u64).range(50..=600_000))]
+    pub send_sweep_interval_ms: u64,
+    /// How long after a post Bandwidth's message list may still not show an accepted message, in
+    /// milliseconds: "not found" only counts as "Bandwidth does not have it" after this.
+    #[arg(long, env = "SEND_LOOKUP_GRACE_MS", default_value_t = 120_000, value_parser = clap::value_parser!(u64).range(0..=86_400_000))]
+    pub send_lookup_grace_ms: u64,
+    /// Longest a message stays `UNKNOWN` when Bandwidth cannot be asked, in milliseconds; then it
+    /// is marked `SENT` with a note (it may have been delivered, so never `ERROR`).
+    #[arg(long, env = "SEND_UNKNOWN_DEADLINE_MS", default_value_t = 3_600_000, value_parser = clap::value_parser!(u64).range(1_000..=86_400_000))]
+    pub send_unknown_deadline_ms: u64,
+    /// Most posts of one message to Bandwidth (a repost happens only once Bandwidth is known not
+    /// to have the message).
+    #[arg(long, env = "SEND_MAX_POSTS", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=10))]
+    pub send_max_posts: u32,
 }
 
 /// Why `serve` refuses to start: each reads as one line an operator can act on.
@@ -331,6 +363,16 @@ impl Settings {
             Some(secret) if !secret.expose().is_empty() => Ok(secret),
             _ => Err(ConfigError::MissingSessionSecret),
         }
+    }
+
+    /// [`Settings::bandwidth_timeout_ms`] as a duration.
+    pub fn bandwidth_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.bandwidth_timeout_ms)
+    }
+
+    /// [`Settings::send_timeout_ms`] as a duration.
+    pub fn send_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.send_timeout_ms)
     }
 
     /// `BASE_URL` without a trailing slash.

@@ -47,16 +47,6 @@ impl Application {
                 .await
                 .context("cannot apply the database migrations")?;
         }
-        // A message never stays in SENDING: one a stopped server left half-sent is marked failed.
-        let cutoff = chrono::Utc::now() - chrono::Duration::minutes(10);
-        match store::messages::fail_stale_sending(&db, cutoff).await {
-            Ok(0) => {}
-            Ok(n) => tracing::warn!(
-                messages = n,
-                "marked messages left unsent by a stopped server as failed"
-            ),
-            Err(e) => tracing::warn!(error = %e, "could not check for messages left unsent"),
-        }
         let state = AppState::new(db, settings)?;
         Ok(Self { listener, state })
     }
@@ -89,6 +79,14 @@ impl Application {
                 let _ = jobs_stopped.await;
             },
         ));
+        // Sends whose outcome is not known are settled while the server runs, not only at start.
+        let (stop_sweeper, sweeper_stopped) = tokio::sync::oneshot::channel::<()>();
+        let sweeper = tokio::spawn(services::outcomes::sweeper::run(
+            self.state.clone(),
+            async move {
+                let _ = sweeper_stopped.await;
+            },
+        ));
         let upkeep = tokio::spawn(http::metrics::upkeep());
         let served = axum::serve(self.listener, http::router(self.state))
             .with_graceful_shutdown(shutdown)
@@ -96,7 +94,9 @@ impl Application {
             .context("the HTTP server failed");
         upkeep.abort();
         let _ = stop_jobs.send(());
+        let _ = stop_sweeper.send(());
         let _ = runner.await;
+        let _ = sweeper.await;
         served
     }
 }

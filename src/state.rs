@@ -29,10 +29,18 @@ impl AppState {
     /// Checks the settings `serve` needs and assembles the state around an open database.
     pub fn new(db: DatabaseConnection, settings: Settings) -> Result<Self, ConfigError> {
         let session_secret = settings.check_for_serve()?.clone();
-        let secrets = SecretBox::from_settings(settings.encryption_key.as_ref(), &session_secret)?;
+        let secrets = SecretBox::from_settings(
+            settings.encryption_key.as_ref(),
+            settings.encryption_key_previous.as_ref(),
+            &session_secret,
+        )?;
         let http = reqwest::Client::builder()
-            .connect_timeout(std::time::Duration::from_secs(5))
-            .timeout(std::time::Duration::from_secs(30))
+            .connect_timeout(
+                settings
+                    .bandwidth_timeout()
+                    .min(std::time::Duration::from_secs(5)),
+            )
+            .timeout(settings.bandwidth_timeout())
             .user_agent(concat!("spoke-bandwidth/", env!("CARGO_PKG_VERSION")))
             .build()
             .expect("the TLS backend is compiled in");

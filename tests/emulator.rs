@@ -1311,3 +1311,97 @@ async fn recorded_request_fixtures_are_answered_as_bandwidth_answers_them() {
     assert_eq!(got.text_at(&["orderRequest", "Name"]), Some("training run"));
     emulator.shutdown().await;
 }
+
+#[tokio::test]
+async fn accept_faults_take_the_message_and_then_lose_or_garble_the_answer() {
+    let emulator = start(test_config()).await;
+    let api = Api::new(&emulator);
+    let (receiver, url) = Receiver::start(vec![]).await;
+    let p = provision(&api, &url, &ALL_TYPES, 1).await;
+    let message = json!({"applicationId": p.app, "from": p.numbers[0],
+                         "to": ["+15555550123"], "text": "hi", "tag": "t"});
+
+    // A status with an accept action makes no sense: refused.
+    let refused = api
+        .control(
+            reqwest::Method::POST,
+            "/faults",
+            Some(json!({"path": "/messages", "action": "acceptThenDelay", "status": 500})),
+        )
+        .await;
+    assert_eq!(refused.status, 400);
+
+    // 202 with a body cut short, and no callbacks at all.
+    api.control(
+        reqwest::Method::POST,
+        "/faults",
+        Some(json!({"path": "/messages", "action": "acceptThenGarble", "dropCallbacks": true})),
+    )
+    .await;
+    let garbled = api.send_message(&message).await;
+    assert_eq!(garbled.status, 202);
+    assert!(
+        serde_json::from_str::<Value>(&garbled.body).is_err(),
+        "{}",
+        garbled.body
+    );
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(
+        receiver.hits().is_empty(),
+        "no callback for a dropCallbacks send"
+    );
+
+    // Accepted, then answered after the client gave up.
+    api.control(
+        reqwest::Method::POST,
+        "/faults",
+        Some(json!({"path": "/messages", "action": "acceptThenDelay", "delayMs": 2000})),
+    )
+    .await;
+    let impatient = reqwest::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_millis(300))
+        .build()
+        .expect("client");
+    let lost = impatient
+        .post(format!("{}/api/v2/users/9900000/messages", api.base))
+        .basic_auth("emulator", Some("emulator-password"))
+        .json(&message)
+        .send()
+        .await;
+    assert!(lost.is_err_and(|e| e.is_timeout()));
+    // Its callbacks still go out, and Bandwidth's list has both messages.
+    let hits = receiver.wait_for(1).await;
+    assert_eq!(hits[0].body[0]["type"], "message-delivered");
+    let listed = api
+        .send(
+            api.http
+                .get(format!(
+                    "{}/api/v2/users/9900000/messages?destinationTn=%2B15555550123",
+                    api.base
+                ))
+                .basic_auth("emulator", Some("emulator-password")),
+        )
+        .await
+        .json();
+    assert_eq!(listed["totalCount"], 2, "{listed}");
+    let requests = api
+        .control(reqwest::Method::GET, "/requests", None)
+        .await
+        .json();
+    let sends: Vec<&Value> = requests
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter(|r| {
+            r["method"] == "POST" && r["path"].as_str().unwrap_or("").ends_with("/messages")
+        })
+        .collect();
+    assert_eq!(
+        sends.len(),
+        2,
+        "the lost answer is recorded when the send is handled"
+    );
+    assert!(sends.iter().all(|r| r["status"] == 202));
+    emulator.shutdown().await;
+}

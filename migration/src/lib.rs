@@ -13,6 +13,7 @@ mod m20261130_000006_add_provisioning_to_accounts;
 mod m20261130_000007_create_messages_contacts_callbacks;
 mod m20261130_000008_callbacks_without_keys;
 mod m20261201_000011_spoke_roles_and_user_emails;
+mod m20261201_000013_add_send_outcomes_to_messages;
 mod m20261201_000014_add_job_lanes_and_keys;
 
 /// Applies this project's migrations, recorded in its own table so it can share a database with Spoke.
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000007_create_messages_contacts_callbacks::Migration),
             Box::new(m20261130_000008_callbacks_without_keys::Migration),
             Box::new(m20261201_000011_spoke_roles_and_user_emails::Migration),
+            Box::new(m20261201_000013_add_send_outcomes_to_messages::Migration),
             Box::new(m20261201_000014_add_job_lanes_and_keys::Migration),
         ]
     }

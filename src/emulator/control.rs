@@ -14,7 +14,7 @@ use super::callbacks::spawn_deliveries;
 use super::http::json_response;
 use super::messaging::inbound_message;
 use super::rules;
-use super::state::{EmulatorState, Fault};
+use super::state::{EmulatorState, Fault, FaultAction};
 
 /// Routes relative to `/_emulator`.
 pub fn routes() -> Router<EmulatorState> {
@@ -129,15 +129,19 @@ pub struct FaultRequest {
     pub times: Option<u32>,
     /// Delay before answering, in milliseconds (capped at 120 000).
     pub delay_ms: Option<u64>,
-    /// Serve the request in full, then cut the connection instead of answering (after the
-    /// delay, if any); not combined with `status`.
+    /// `refuse` (default), `acceptThenDelay` or `acceptThenGarble` (see [`FaultAction`]).
     #[serde(default)]
-    pub drop_answer: bool,
+    pub action: FaultAction,
+    /// A matching send is accepted but its callbacks are never posted.
+    #[serde(default)]
+    pub drop_callbacks: bool,
 }
 
-/// `POST /_emulator/faults {method, path, status, times, delayMs, dropAnswer}`: 201 with the
-/// stored fault `{id, method, path, status, remaining, delayMs, dropAnswer}`. Faults match in
-/// the order they were added.
+/// `POST /_emulator/faults {method, path, status, times, delayMs, action, dropCallbacks}`: 201
+/// with the stored fault. Faults match in the order they were added. `action` `acceptThenDelay`
+/// handles the request and answers after `delayMs` (an answer the client gave up on);
+/// `acceptThenGarble` handles it and answers a body cut short (an answer the client cannot
+/// read); `dropCallbacks` keeps a send's callbacks from ever being posted.
 async fn add_fault(
     State(state): State<EmulatorState>,
     axum::Json(request): axum::Json<FaultRequest>,
@@ -145,16 +149,20 @@ async fn add_fault(
     if request.status.is_some_and(|s| !(100..=599).contains(&s)) {
         return control_error(StatusCode::BAD_REQUEST, "status must be 100..=599");
     }
-    if request.drop_answer && request.status.is_some() {
+    let does_something = request.status.is_some()
+        || request.delay_ms.unwrap_or(0) > 0
+        || request.action == FaultAction::AcceptThenGarble
+        || request.drop_callbacks;
+    if !does_something {
         return control_error(
             StatusCode::BAD_REQUEST,
-            "dropAnswer serves the request and sends no answer: it takes no status",
+            "give a status, a delayMs, action acceptThenGarble or dropCallbacks",
         );
     }
-    if request.status.is_none() && request.delay_ms.unwrap_or(0) == 0 && !request.drop_answer {
+    if request.action != FaultAction::Refuse && request.status.is_some() {
         return control_error(
             StatusCode::BAD_REQUEST,
-            "give a status, a delayMs, both, or dropAnswer",
+            "an accept… action answers the request's own status: leave status out",
         );
     }
     let mut journal = state.journal();
@@ -166,7 +174,8 @@ async fn add_fault(
         status: request.status,
         remaining: request.times.unwrap_or(1),
         delay_ms: request.delay_ms.unwrap_or(0).min(120_000),
-        drop_answer: request.drop_answer,
+        action: request.action,
+        drop_callbacks: request.drop_callbacks,
     };
     let body = json!(fault);
     if fault.remaining > 0 {

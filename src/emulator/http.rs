@@ -14,7 +14,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 use subtle::ConstantTimeEq;
 
-use super::state::{EmulatorState, RecordedRequest, now_rfc3339};
+use super::state::{EmulatorState, FaultAction, RecordedRequest, now_rfc3339};
 use super::xml::Element;
 
 /// Largest request body the emulator reads (Bandwidth's payloads are a few kB).
@@ -230,9 +230,8 @@ pub async fn messaging_auth(
     next.run(request).await
 }
 
-/// Outermost middleware on API routes: applies a matching injected fault (delay and/or status,
-/// or a dropped answer), then records the request with the status it was answered with (a
-/// dropped answer records the status the request was served with).
+/// Outermost middleware on API routes: applies a matching injected fault (delay and/or status),
+/// then records the request with the status it was answered with.
 pub async fn record_and_inject(
     State(state): State<EmulatorState>,
     request: Request,
@@ -259,45 +258,47 @@ pub async fn record_and_inject(
     };
 
     let fault = take_fault(&state, &method, &path_and_query);
-    let response = match fault {
-        Some(TakenFault {
-            drop_answer: true,
-            delay,
-            ..
-        }) => {
-            // The request is served in full (an order is created), then the answer is cut off.
-            let served = next
-                .run(Request::from_parts(parts, Body::from(bytes.clone())))
-                .await;
-            if !delay.is_zero() {
-                tokio::time::sleep(delay.min(MAX_FAULT_DELAY)).await;
-            }
-            record(
-                &state,
-                &method,
-                &path_and_query,
-                &bytes,
-                served.status().as_u16(),
-            );
-            let (head, _) = served.into_parts();
-            return Response::from_parts(head, Body::new(CutOff));
+    let handle = |mut parts: axum::http::request::Parts, drop_callbacks: bool| {
+        if drop_callbacks {
+            parts.extensions.insert(DropCallbacks);
         }
-        Some(TakenFault { delay, status, .. }) => {
-            if !delay.is_zero() {
-                tokio::time::sleep(delay.min(MAX_FAULT_DELAY)).await;
-            }
-            match status {
-                Some(status) => fault_response(api, status, &path),
-                None => {
-                    next.run(Request::from_parts(parts, Body::from(bytes.clone())))
-                        .await
+        next.run(Request::from_parts(parts, Body::from(bytes.clone())))
+    };
+    let response = match fault {
+        Some(fault) => {
+            let delay = fault.delay.min(MAX_FAULT_DELAY);
+            match fault.action {
+                FaultAction::Refuse => match fault.status {
+                    Some(status) => {
+                        // Recorded before the delay, so a client that gives up still shows in
+                        // the log (with the status it would have got).
+                        record(&state, &method, &path_and_query, &bytes, status.as_u16());
+                        tokio::time::sleep(delay).await;
+                        return fault_response(api, status, &path);
+                    }
+                    None => {
+                        tokio::time::sleep(delay).await;
+                        handle(parts, fault.drop_callbacks).await
+                    }
+                },
+                FaultAction::AcceptThenDelay => {
+                    // Recorded when handled: the request was accepted, only its answer is late.
+                    let response = handle(parts, fault.drop_callbacks).await;
+                    let status = response.status().as_u16();
+                    record(&state, &method, &path_and_query, &bytes, status);
+                    tokio::time::sleep(delay).await;
+                    return response;
+                }
+                FaultAction::AcceptThenGarble => {
+                    let response = handle(parts, fault.drop_callbacks).await;
+                    if !delay.is_zero() {
+                        tokio::time::sleep(delay).await;
+                    }
+                    garble(response).await
                 }
             }
         }
-        None => {
-            next.run(Request::from_parts(parts, Body::from(bytes.clone())))
-                .await
-        }
+        None => handle(parts, false).await,
     };
     record(
         &state,
@@ -319,34 +320,29 @@ fn record(state: &EmulatorState, method: &Method, path: &str, body: &Bytes, stat
     });
 }
 
-/// A body that fails at once: the connection is cut before the answer's body arrives, so the
-/// client sees a transport error although the request was served.
-struct CutOff;
+/// Marks a request whose callbacks must never be posted (a `dropCallbacks` fault).
+#[derive(Debug, Clone, Copy)]
+pub struct DropCallbacks;
 
-impl http_body::Body for CutOff {
-    type Data = Bytes;
-    type Error = std::io::Error;
-
-    fn poll_frame(
-        self: std::pin::Pin<&mut Self>,
-        _cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
-        std::task::Poll::Ready(Some(Err(std::io::Error::new(
-            std::io::ErrorKind::ConnectionReset,
-            "the emulator dropped the answer (injected fault)",
-        ))))
-    }
-}
-
-/// What one use of a fault does.
-struct TakenFault {
+/// The part of a matched fault that shapes the answer.
+struct Matched {
     delay: Duration,
     status: Option<StatusCode>,
-    drop_answer: bool,
+    action: FaultAction,
+    drop_callbacks: bool,
+}
+
+/// The same status and headers with the body cut to its first half (at least one byte short).
+async fn garble(response: Response) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let bytes = to_bytes(body, MAX_BODY_BYTES).await.unwrap_or_default();
+    let cut = bytes.slice(..bytes.len() / 2);
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(cut))
 }
 
 /// Consumes one use of the first fault matching the request.
-fn take_fault(state: &EmulatorState, method: &Method, path: &str) -> Option<TakenFault> {
+fn take_fault(state: &EmulatorState, method: &Method, path: &str) -> Option<Matched> {
     let mut journal = state.journal();
     let index = journal.faults.iter().position(|f| {
         f.remaining > 0
@@ -357,10 +353,11 @@ fn take_fault(state: &EmulatorState, method: &Method, path: &str) -> Option<Take
     })?;
     let fault = &mut journal.faults[index];
     fault.remaining -= 1;
-    let found = TakenFault {
+    let found = Matched {
         delay: Duration::from_millis(fault.delay_ms),
         status: fault.status.and_then(|s| StatusCode::from_u16(s).ok()),
-        drop_answer: fault.drop_answer,
+        action: fault.action,
+        drop_callbacks: fault.drop_callbacks,
     };
     journal.faults.retain(|f| f.remaining > 0);
     Some(found)

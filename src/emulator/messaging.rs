@@ -22,14 +22,14 @@ use std::collections::HashMap;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Extension, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use axum::routing::get;
 use serde_json::{Map, Value, json};
 
 use super::callbacks::{Delivery, spawn_deliveries};
-use super::http::{json_error, json_response};
+use super::http::{DropCallbacks, json_error, json_response};
 use super::rules;
 use super::state::{Application, EmulatorState, MessageRecord, World, now_rfc3339};
 
@@ -198,6 +198,7 @@ fn sender_failure(world: &World, request: &SendRequest) -> Option<u32> {
 pub async fn send_message(
     State(state): State<EmulatorState>,
     Path(account): Path<String>,
+    drop_callbacks: Option<Extension<DropCallbacks>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -343,7 +344,9 @@ pub async fn send_message(
         }
     }
     state.world().messages.extend(records);
-    spawn_deliveries(&state, deliveries);
+    if drop_callbacks.is_none() {
+        spawn_deliveries(&state, deliveries);
+    }
     json_response(StatusCode::ACCEPTED, &response)
 }
 

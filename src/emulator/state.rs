@@ -271,6 +271,21 @@ pub struct CallbackAttempt {
     pub at: String,
 }
 
+/// What an injected fault does to the request it matches.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum FaultAction {
+    /// Waits `delayMs`, then answers `status` (without handling the request) or handles it.
+    #[default]
+    Refuse,
+    /// Handles the request (a send is accepted and its callbacks go out), then waits `delayMs`
+    /// before answering: with a delay longer than the client's timeout, the answer is lost.
+    AcceptThenDelay,
+    /// Handles the request, then answers its status with a body cut short, so the client cannot
+    /// read what was accepted.
+    AcceptThenGarble,
+}
+
 /// A fault injected with `POST /_emulator/faults`.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -281,9 +296,9 @@ pub struct Fault {
     pub status: Option<u16>,
     pub remaining: u32,
     pub delay_ms: u64,
-    /// Serve the request, then cut the connection instead of answering (the client cannot
-    /// tell whether it was served: e.g. an order is placed, its answer lost).
-    pub drop_answer: bool,
+    pub action: FaultAction,
+    /// A send it matches is accepted but none of its callbacks is ever posted.
+    pub drop_callbacks: bool,
 }
 
 /// Records and faults kept beside the world.

@@ -7,7 +7,6 @@ use super::{IntoGql, caller, state};
 use crate::error::AppError;
 use crate::services::access::{self, Caller, Role};
 use crate::services::organizations;
-use crate::store;
 
 /// Root query type.
 pub struct QueryRoot;
@@ -19,10 +18,13 @@ impl QueryRoot {
         let caller = caller(ctx).gql()?;
         let org_id = access::parse_organization_id(&id).gql()?;
         caller.require(org_id, Role::Texter).gql()?;
-        let model = store::organizations::find(&state(ctx).db, org_id)
+        // A superadmin asking for a missing organization gets the same answer as anyone.
+        let model = organizations::find(state(ctx), org_id)
             .await
-            .map_err(AppError::from)
-            .and_then(|m| m.ok_or(AppError::Forbidden))
+            .map_err(|e| match e {
+                AppError::NotFound(_) => AppError::Forbidden,
+                other => other,
+            })
             .gql()?;
         Ok(Some(Organization(model)))
     }

@@ -339,11 +339,17 @@ pub struct ProvisionBandwidthInput {
     pub address: Option<Address>,
 }
 
-/// Where a message is in its life (Spoke's words).
+/// Where a message is in its life (Spoke's words, plus `UNKNOWN`; README "Message states").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
 pub enum SendStatus {
+    /// Stored; not posted to Bandwidth yet.
     Queued,
+    /// Being posted to Bandwidth.
     Sending,
+    /// Bandwidth's answer to the post was lost; the outcome is being checked with Bandwidth
+    /// (bounded, see README). Never sent twice meanwhile.
+    Unknown,
+    /// Bandwidth accepted it.
     Sent,
     Delivered,
     Error,
@@ -383,6 +389,7 @@ impl From<crate::store::entities::message::Model> for Message {
             send_status: match m.send_status.as_str() {
                 "QUEUED" => SendStatus::Queued,
                 "SENDING" => SendStatus::Sending,
+                "UNKNOWN" => SendStatus::Unknown,
                 "SENT" => SendStatus::Sent,
                 "DELIVERED" => SendStatus::Delivered,
                 _ => SendStatus::Error,
@@ -410,6 +417,10 @@ pub struct SendMessageInput {
     pub contact_id: Option<String>,
     /// Bandwidth drops the message if it cannot be sent by then.
     pub send_before: Option<DateTime<Utc>>,
+    /// The client's key for this send (Spoke's message or contact id fits; 1 to 255
+    /// characters): the same key for the same organization returns the first message and never
+    /// sends again. Retry with the same key after any error or lost answer.
+    pub idempotency_key: Option<String>,
 }
 
 impl From<SendMessageInput> for crate::services::messaging::SendRequest {
@@ -421,6 +432,7 @@ impl From<SendMessageInput> for crate::services::messaging::SendRequest {
             campaign_id: i.campaign_id,
             contact_id: i.contact_id,
             send_before: i.send_before,
+            idempotency_key: i.idempotency_key,
         }
     }
 }

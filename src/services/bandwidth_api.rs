@@ -34,7 +34,10 @@ pub async fn client_for_org(
     })?;
     let password = state
         .secrets
-        .open(&credentials::stored_password(&account))
+        .open(
+            &credentials::stored_password(&account),
+            &credentials::secret_owner(organization_id),
+        )
         .map_err(|e| AppError::InvalidInput(e.to_string()))?;
     Ok((
         client(state, &account.account_id, &account.user_name, &password)?,

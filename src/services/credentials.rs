@@ -148,7 +148,7 @@ pub async fn update_credentials(
         .filter(|p| !p.is_empty() && *p != ENCRYPTED_PLACEHOLDER);
 
     let sealed = match (new_password, &existing) {
-        (Some(password), _) => state.secrets.seal(password),
+        (Some(password), _) => state.secrets.seal(password, &secret_owner(organization_id)),
         (None, Some(old)) => stored_password(old),
         (None, None) => {
             return Err(AppError::InvalidInput(
@@ -167,7 +167,7 @@ pub async fn update_credentials(
             Some(p) => Secret::new(p),
             None => state
                 .secrets
-                .open(&sealed)
+                .open(&sealed, &secret_owner(organization_id))
                 .map_err(|e| AppError::InvalidInput(e.to_string()))?,
         };
         let client = bandwidth_api::client(state, &account_id, &user_name, &password)?;
@@ -238,6 +238,59 @@ fn merged_ids(update: &CredentialsUpdate, stored: Option<&bandwidth_account::Mod
         peer: keep(&update.sip_peer_id, stored.map(|o| &o.sip_peer_id)),
         application: keep(&update.application_id, stored.map(|o| &o.application_id)),
     }
+}
+
+/// What an organization's Bandwidth password is bound to when sealed (associated data).
+pub fn secret_owner(organization_id: i32) -> String {
+    format!("spoke-bandwidth organization {organization_id} bandwidth password")
+}
+
+/// What `rotate-secrets` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rotation {
+    pub resealed: usize,
+    pub current: usize,
+}
+
+/// Seals every stored password again under the current key, bound to its organization; a
+/// password no configured key opens is an error naming the organization, and nothing of it
+/// changes.
+pub async fn reseal_all(
+    db: &impl sea_orm::ConnectionTrait,
+    secrets: &crate::services::secrets::SecretBox,
+) -> Result<Rotation> {
+    let mut rotation = Rotation {
+        resealed: 0,
+        current: 0,
+    };
+    for account in store::accounts::list_all(db).await? {
+        let sealed = stored_password(&account);
+        if account.password_ciphertext.is_empty() || !secrets.needs_reseal(&sealed) {
+            rotation.current += 1;
+            continue;
+        }
+        let owner = secret_owner(account.organization_id);
+        let password = secrets.open(&sealed, &owner).map_err(|e| {
+            AppError::InvalidInput(format!("organization {}: {e}", account.organization_id))
+        })?;
+        let new = secrets.seal(password.expose(), &owner);
+        if store::accounts::update_password_if(
+            db,
+            account.organization_id,
+            &account.password_ciphertext,
+            &new.ciphertext,
+            &new.nonce,
+            &new.key_id,
+        )
+        .await?
+        {
+            rotation.resealed += 1;
+        } else {
+            // Saved again meanwhile: the new save used the current key.
+            rotation.current += 1;
+        }
+    }
+    Ok(rotation)
 }
 
 /// The account's password as it is stored (sealed).

@@ -1,27 +1,30 @@
-//! Sending a message (SPEC §4): record it, let the service managers choose the sender, post it to
-//! Bandwidth's Messaging API, and record the outcome — a message never stays in `SENDING`.
+//! Sending a message (SPEC §4): record it (once per idempotency key), let the service managers
+//! choose the sender (`services::senders`), post it to Bandwidth's Messaging API and record the
+//! outcome (`services::outcomes`, which also settles sends whose answer was lost).
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::bandwidth::{self, MessageRequest};
+use sea_orm::SqlErr;
+
 use crate::error::{AppError, Result};
-use crate::services::managers::{self, Manager, Proposal};
+use crate::services::managers;
 use crate::services::phone::PhoneNumber;
-use crate::services::{area_codes, bandwidth_api, jobs, organizations};
+use crate::services::{bandwidth_api, organizations, outcomes, senders};
 use crate::state::AppState;
 use crate::store;
 use crate::store::entities::message;
-use crate::store::messages::{NewOutbound, SendUpdate};
-use crate::store::phone_numbers::PickFrom;
+use crate::store::messages::NewOutbound;
+use crate::store::sends::Outcome;
 
 /// Bandwidth's limit on text length.
 pub const MAX_TEXT: usize = 2048;
-/// How many times a send is attempted when Bandwidth answers 429 or 5xx.
-const SEND_ATTEMPTS: u32 = 3;
-const RETRY_BASE: Duration = Duration::from_millis(250);
-const RETRY_MAX: Duration = Duration::from_secs(5);
+/// Longest idempotency key, campaign id or contact id accepted (the tag they go into is limited
+/// to 1024 characters by Bandwidth).
+pub const MAX_ID: usize = 255;
+/// How often a request that found its key taken looks again until the first send settles.
+const KEY_POLL: Duration = Duration::from_millis(50);
 
 /// A message to send.
 #[derive(Debug, Clone, Default)]
@@ -33,12 +36,17 @@ pub struct SendRequest {
     pub contact_id: Option<String>,
     /// Bandwidth drops the message if it cannot send it by then (`expiration`).
     pub send_before: Option<DateTime<Utc>>,
+    /// The client's key for this send: the same key for the same organization returns the
+    /// first message and never posts again.
+    pub idempotency_key: Option<String>,
 }
 
 /// Sends a message from the number the service managers choose and returns it as stored.
 ///
 /// Input errors and an organization that cannot send yet are refused before anything is stored.
-/// Once stored, every failure (no number, Bandwidth refusing) ends in `ERROR` with its reason.
+/// Once stored, the message ends `SENT`, `DELIVERED` or `ERROR`, or `UNKNOWN` while its outcome
+/// is checked with Bandwidth (see `services::outcomes`). With an idempotency key already used
+/// by the organization, the first message is returned and nothing is posted.
 #[tracing::instrument(skip_all, fields(org_id = organization_id))]
 pub async fn send_message(
     state: &AppState,
@@ -47,6 +55,11 @@ pub async fn send_message(
 ) -> Result<message::Model> {
     let contact = PhoneNumber::parse(&request.contact_number).map_err(AppError::InvalidInput)?;
     validate_content(&request)?;
+    if let Some(key) = &request.idempotency_key
+        && let Some(first) = store::sends::find_by_key(&state.db, organization_id, key).await?
+    {
+        return first_send(state, first, &contact, &request).await;
+    }
     if request.send_before.is_some_and(|t| t <= Utc::now()) {
         return Err(AppError::InvalidInput(
             "sendBefore is in the past: the message could not be sent in time".into(),
@@ -61,7 +74,7 @@ pub async fn send_message(
     })?;
 
     let media = serde_json::to_string(&request.media_urls).map_err(anyhow::Error::from)?;
-    let stored = store::messages::insert_outbound(
+    let inserted = store::messages::insert_outbound(
         &state.db,
         NewOutbound {
             organization_id,
@@ -71,18 +84,32 @@ pub async fn send_message(
             campaign_id: request.campaign_id.clone(),
             contact_id: request.contact_id.clone(),
             send_before: request.send_before,
+            idempotency_key: request.idempotency_key.clone(),
         },
     )
-    .await?;
+    .await;
+    let stored = match inserted {
+        Ok(stored) => stored,
+        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            // A concurrent request with the same key stored its message first.
+            let key = request.idempotency_key.as_deref().unwrap_or_default();
+            let first = store::sends::find_by_key(&state.db, organization_id, key)
+                .await?
+                .ok_or(AppError::Db(e))?;
+            return first_send(state, first, &contact, &request).await;
+        }
+        Err(e) => return Err(e.into()),
+    };
 
     let Some(proposal) =
-        choose_sender(state, organization_id, &manager_list, picker, &contact).await?
+        senders::choose_sender(state, organization_id, &manager_list, picker, &contact).await?
     else {
         let reason = "no active sending number: buy numbers (buyPhoneNumbers) or sync them (syncPhoneNumbers)";
-        record(
-            state,
+        store::sends::settle(
+            &state.db,
             stored.id,
-            SendUpdate {
+            &["QUEUED"],
+            Outcome {
                 send_status: "ERROR",
                 error_description: Some(reason.into()),
                 ..Default::default()
@@ -94,52 +121,57 @@ pub async fn send_message(
         )));
     };
     tracing::debug!(by = proposal.by.name(), "sender chosen");
-    record(
-        state,
+    if !store::sends::begin_attempt(
+        &state.db,
         stored.id,
-        SendUpdate {
-            send_status: "SENDING",
-            user_number: Some(proposal.user_number.clone()),
-            application_id: Some(application_id.clone()),
-            ..Default::default()
-        },
+        &["QUEUED"],
+        &proposal.user_number,
+        &application_id,
     )
-    .await?;
+    .await?
+    {
+        // Only the sweeper moves a QUEUED message, after SEND_TIMEOUT_MS: do not post.
+        return Err(AppError::Conflict(
+            "the message was given up before it could be sent; send it again with a new key".into(),
+        ));
+    }
+    let sending = store::sends::find(&state.db, stored.id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("the message is gone".into()))?;
+    outcomes::post(state, &client, &sending).await
+}
 
-    let bandwidth_request = MessageRequest {
-        application_id,
-        to: vec![contact.as_str().to_owned()],
-        from: proposal.user_number,
-        text: (!request.text.is_empty()).then(|| request.text.clone()),
-        media: (!request.media_urls.is_empty()).then(|| request.media_urls.clone()),
-        tag: Some(format!(
-            "{organization_id}|{}|{}",
-            request.campaign_id.as_deref().unwrap_or(""),
-            request.contact_id.as_deref().unwrap_or("")
-        )),
-        priority: None,
-        expiration: request
-            .send_before
-            .filter(|_| request.media_urls.is_empty()),
-    };
-    let update = match post_with_retries(&client, &bandwidth_request).await {
-        Ok(sent) => SendUpdate {
-            send_status: "SENT",
-            service_id: Some(sent.id),
-            segment_count: sent.segment_count.map(|n| n as i32),
-            ..Default::default()
-        },
-        Err(e) => {
-            tracing::warn!(error = %e, "Bandwidth did not take the message");
-            SendUpdate {
-                send_status: "ERROR",
-                error_code: e.status().map(i32::from),
-                error_description: Some(format!("Bandwidth did not take the message: {e}")),
-                ..Default::default()
-            }
+/// The answer to a request whose key names a message already stored: that message, once its
+/// send has settled (bounded by `SEND_TIMEOUT_MS`), provided the request asks for the same thing
+/// (contact, text, media, campaign and contact ids).
+async fn first_send(
+    state: &AppState,
+    mut first: message::Model,
+    contact: &PhoneNumber,
+    request: &SendRequest,
+) -> Result<message::Model> {
+    let media = serde_json::to_string(&request.media_urls).map_err(anyhow::Error::from)?;
+    if first.contact_number != contact.as_str()
+        || first.text != request.text
+        || first.media != media
+        || first.campaign_id != request.campaign_id
+        || first.contact_id != request.contact_id
+    {
+        return Err(AppError::Conflict(
+            "this idempotency key was already used for a different message".into(),
+        ));
+    }
+    let deadline = tokio::time::Instant::now() + state.settings.send_timeout();
+    while matches!(first.send_status.as_str(), "QUEUED" | "SENDING")
+        && tokio::time::Instant::now() < deadline
+    {
+        tokio::time::sleep(KEY_POLL).await;
+        match store::sends::find(&state.db, first.id).await? {
+            Some(now) => first = now,
+            None => break,
         }
-    };
-    record(state, stored.id, update).await
+    }
+    Ok(first)
 }
 
 /// The conversation with a contact, oldest first.
@@ -163,6 +195,19 @@ fn validate_content(request: &SendRequest) -> Result<()> {
             "the text is longer than Bandwidth's {MAX_TEXT} characters"
         )));
     }
+    for (field, value) in [
+        ("idempotencyKey", &request.idempotency_key),
+        ("campaignId", &request.campaign_id),
+        ("contactId", &request.contact_id),
+    ] {
+        if let Some(value) = value
+            && (value.trim().is_empty() || value.chars().count() > MAX_ID || value.contains('|'))
+        {
+            return Err(AppError::InvalidInput(format!(
+                "{field} must be 1 to {MAX_ID} characters without '|'"
+            )));
+        }
+    }
     for url in &request.media_urls {
         if !(url.starts_with("https://") || url.starts_with("http://")) || url.len() > 4096 {
             return Err(AppError::InvalidInput(format!(
@@ -171,107 +216,4 @@ fn validate_content(request: &SendRequest) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// Runs the managers in order; each may propose the sender, later ones see earlier proposals.
-async fn choose_sender(
-    state: &AppState,
-    org: i32,
-    list: &[Manager],
-    picker: managers::PickerOptions,
-    contact: &PhoneNumber,
-) -> Result<Option<Proposal>> {
-    let mut proposal: Option<Proposal> = None;
-    for manager in list {
-        if proposal.is_some() {
-            break;
-        }
-        proposal = match manager {
-            Manager::StickySender => {
-                store::phone_numbers::find_active_sticky(&state.db, org, contact.as_str())
-                    .await?
-                    .map(|user_number| Proposal {
-                        user_number,
-                        by: *manager,
-                    })
-            }
-            Manager::NumpickerBasic => {
-                pick_number(state, org, picker, contact)
-                    .await?
-                    .map(|user_number| Proposal {
-                        user_number,
-                        by: *manager,
-                    })
-            }
-        };
-    }
-    if let Some(p) = &proposal
-        && p.by == Manager::StickySender
-    {
-        store::phone_numbers::touch(&state.db, org, &p.user_number, jobs::now_ms()).await?;
-    }
-    Ok(proposal)
-}
-
-/// numpicker-basic: the contact's area code, then its state, then any active number (the first two
-/// tiers unless the organization turned them off); the least recently used of those.
-async fn pick_number(
-    state: &AppState,
-    org: i32,
-    picker: managers::PickerOptions,
-    contact: &PhoneNumber,
-) -> Result<Option<String>> {
-    let now = jobs::now_ms();
-    let area_code = contact.area_code();
-    let region = area_code
-        .map(area_codes::region_of)
-        .filter(|r| *r != area_codes::NO_REGION);
-    let tiers = [
-        area_code
-            .filter(|_| picker.match_area_code)
-            .map(PickFrom::AreaCode),
-        region.filter(|_| picker.match_state).map(PickFrom::State),
-        Some(PickFrom::Any),
-    ];
-    for tier in tiers.into_iter().flatten() {
-        if let Some(number) =
-            store::phone_numbers::take_least_recently_used(&state.db, org, tier, now).await?
-        {
-            return Ok(Some(number.phone_number));
-        }
-    }
-    Ok(None)
-}
-
-/// Posts the message, retrying 429 and 5xx answers with backoff (bounded). Timeouts are not
-/// retried: Bandwidth may have taken the message, and a retry could send it twice.
-async fn post_with_retries(
-    client: &bandwidth::BandwidthClient,
-    request: &MessageRequest,
-) -> Result<bandwidth::Message, bandwidth::Error> {
-    let mut attempt = 1;
-    loop {
-        match client.send_message(request).await {
-            Ok(sent) => return Ok(sent),
-            Err(e) if attempt < SEND_ATTEMPTS && retryable(&e) => {
-                let wait = e
-                    .retry_at()
-                    .and_then(|at| (at - Utc::now()).to_std().ok())
-                    .unwrap_or(RETRY_BASE * 2u32.pow(attempt - 1))
-                    .min(RETRY_MAX);
-                tracing::info!(error = %e, attempt, wait_ms = wait.as_millis() as u64, "retrying the send");
-                tokio::time::sleep(wait).await;
-                attempt += 1;
-            }
-            Err(e) => return Err(e),
-        }
-    }
-}
-
-fn retryable(e: &bandwidth::Error) -> bool {
-    matches!(e, bandwidth::Error::RateLimited { .. }) || e.status().is_some_and(|s| s >= 500)
-}
-
-async fn record(state: &AppState, id: i64, update: SendUpdate) -> Result<message::Model> {
-    Ok(store::messages::update_send(&state.db, id, update).await?)
 }

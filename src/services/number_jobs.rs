@@ -368,11 +368,15 @@ async fn find_earlier_order(
 }
 
 /// What a failed create-order call means for the job. An answer that never arrived (timeout,
-/// connection cut) may hide a placed order: that is transient, and the retry looks the order
-/// up by its customer order id before ordering.
+/// connection cut) may hide a placed order, and a 2xx we could not read (cut short, no order id)
+/// is one: that is transient, and the retry looks the order up by its customer order id before
+/// ordering.
 fn placing_failure(e: bandwidth::Error, customer_order_id: &str) -> JobFailure {
     match e {
-        e @ (bandwidth::Error::Timeout { .. } | bandwidth::Error::Transport { .. }) => JobFailure {
+        e @ (bandwidth::Error::Timeout { .. }
+        | bandwidth::Error::Transport { .. }
+        | bandwidth::Error::Decode { .. }
+        | bandwidth::Error::Incomplete { .. }) => JobFailure {
             message: format!(
                 "{e}; the order may have been placed, so the next attempt looks for order {customer_order_id} before ordering"
             ),

@@ -149,3 +149,29 @@ pub async fn swap_provisioning(
         .await?;
     Ok(result.rows_affected == 1)
 }
+
+/// Every organization's account (the few rows `rotate-secrets` walks through).
+pub async fn list_all(db: &impl ConnectionTrait) -> Result<Vec<bandwidth_account::Model>, DbErr> {
+    bandwidth_account::Entity::find().all(db).await
+}
+
+/// Replaces the sealed password only if it is still the one read (a save in between wins).
+pub async fn update_password_if(
+    db: &impl ConnectionTrait,
+    organization_id: i32,
+    read_ciphertext: &str,
+    ciphertext: &str,
+    nonce: &str,
+    key_id: &str,
+) -> Result<bool, DbErr> {
+    use bandwidth_account::Column as C;
+    let result = bandwidth_account::Entity::update_many()
+        .col_expr(C::PasswordCiphertext, Expr::value(ciphertext))
+        .col_expr(C::PasswordNonce, Expr::value(nonce))
+        .col_expr(C::PasswordKeyId, Expr::value(key_id))
+        .filter(C::OrganizationId.eq(organization_id))
+        .filter(C::PasswordCiphertext.eq(read_ciphertext))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}

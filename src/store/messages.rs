@@ -1,6 +1,5 @@
 //! Queries on messages (the send path and conversations; the callback path is in `callbacks`).
 
-use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
     Set,
@@ -18,9 +17,12 @@ pub struct NewOutbound {
     pub campaign_id: Option<String>,
     pub contact_id: Option<String>,
     pub send_before: Option<chrono::DateTime<chrono::Utc>>,
+    /// The client's idempotency key (unique per organization).
+    pub idempotency_key: Option<String>,
 }
 
-/// Records an outbound message as `QUEUED`.
+/// Records an outbound message as `QUEUED`. With a key another message of the organization
+/// already holds, fails with a unique-constraint error (`DbErr::sql_err`).
 pub async fn insert_outbound(
     db: &impl ConnectionTrait,
     new: NewOutbound,
@@ -45,6 +47,9 @@ pub async fn insert_outbound(
         send_before: Set(new.send_before),
         created_at: Set(now),
         updated_at: Set(now),
+        idempotency_key: Set(new.idempotency_key),
+        send_attempts: Set(0),
+        attempted_at: Set(None),
         ..Default::default()
     }
     .insert(db)
@@ -109,26 +114,4 @@ pub async fn conversation(
         .order_by_asc(message::Column::Id)
         .all(db)
         .await
-}
-
-/// Marks messages still `SENDING` since before `cutoff` as failed (a process died mid-send).
-pub async fn fail_stale_sending(
-    db: &impl ConnectionTrait,
-    cutoff: chrono::DateTime<chrono::Utc>,
-) -> Result<u64, DbErr> {
-    Ok(message::Entity::update_many()
-        .col_expr(message::Column::SendStatus, Expr::value("ERROR"))
-        .col_expr(
-            message::Column::ErrorDescription,
-            Expr::value(
-                "the server stopped while sending; Bandwidth may or may not have the message",
-            ),
-        )
-        .filter(message::Column::SendStatus.is_in(["QUEUED", "SENDING"]))
-        .filter(message::Column::ServiceId.is_null())
-        .filter(message::Column::IsFromContact.eq(false))
-        .filter(message::Column::UpdatedAt.lt(cutoff))
-        .exec(db)
-        .await?
-        .rows_affected)
 }

@@ -10,6 +10,7 @@ pub mod jobs;
 pub mod messages;
 pub mod organizations;
 pub mod phone_numbers;
+pub mod sends;
 pub mod users;
 
 use std::time::Duration;

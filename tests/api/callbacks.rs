@@ -63,6 +63,7 @@ async fn seed_sent(app: &TestApp, org: i32, service_id: &str) -> i64 {
             campaign_id: Some("7".into()),
             contact_id: Some("70".into()),
             send_before: None,
+            idempotency_key: None,
         },
     )
     .await

@@ -69,12 +69,17 @@ pub struct TestApp {
 
 /// Starts the server on `127.0.0.1:0` over a fresh database, with Bandwidth URLs that lead nowhere.
 pub async fn spawn_app() -> TestApp {
-    start(None).await
+    start(None, |_| {}).await
 }
 
 /// Starts the Bandwidth emulator and the server wired to it on loopback; `BASE_URL` is the
 /// server's real address, so the emulator's callbacks reach it.
 pub async fn spawn_app_with_emulator() -> TestApp {
+    spawn_app_with_emulator_and(|_| {}).await
+}
+
+/// As [`spawn_app_with_emulator`], with settings adjusted by `configure` before the server starts.
+pub async fn spawn_app_with_emulator_and(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let config = EmulatorConfig {
         callback_timeout: Duration::from_secs(5),
         callback_max_attempts: 4,
@@ -87,10 +92,10 @@ pub async fn spawn_app_with_emulator() -> TestApp {
     let emulator = emulator::spawn(listener, config)
         .await
         .expect("the emulator starts");
-    start(Some(emulator)).await
+    start(Some(emulator), configure).await
 }
 
-async fn start(emulator: Option<Emulator>) -> TestApp {
+async fn start(emulator: Option<Emulator>, configure: impl FnOnce(&mut Settings)) -> TestApp {
     capture_logs();
     let database = fresh_database().await;
     let listener = TcpListener::bind("127.0.0.1:0")
@@ -113,6 +118,7 @@ async fn start(emulator: Option<Emulator>) -> TestApp {
     };
     settings.bandwidth_dashboard_url = dashboard;
     settings.bandwidth_messaging_url = messaging;
+    configure(&mut settings);
     let app = Application::build_on(listener, settings.clone(), true)
         .await
         .expect("the app builds");

@@ -14,5 +14,6 @@ mod provisioning;
 mod role_matrix;
 mod schema;
 mod sending;
+mod sending_exactly_once;
 mod spoke_pages;
 mod spoke_settings;

@@ -352,10 +352,10 @@ async fn two_identical_purchases_place_one_order() {
 async fn a_buy_whose_order_answer_was_lost_finds_the_placed_order_instead_of_ordering_again() {
     let app = spawn().await;
     let (org, owner) = provisioned(&app).await;
-    // Bandwidth places the order, then the connection drops before its answer arrives.
+    // Bandwidth places the order, then its answer arrives cut short.
     app.emulator_post(
         "/_emulator/faults",
-        json!({"method": "POST", "path": "/orders", "dropAnswer": true, "times": 1}),
+        json!({"method": "POST", "path": "/orders", "action": "acceptThenGarble", "times": 1}),
     )
     .await;
 

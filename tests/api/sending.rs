@@ -7,11 +7,11 @@ use spoke_bandwidth::services::access::Role;
 use crate::helpers::{TestApp, error_code, spawn_app_with_emulator};
 use crate::provisioning::{address, buy, org_with_credentials, provision};
 
-const SEND: &str = "mutation($org: String!, $input: SendMessageInput!) { sendMessage(organizationId: $org, input: $input) { id contactNumber userNumber sendStatus serviceId errorCode errorDescription } }";
+pub const SEND: &str = "mutation($org: String!, $input: SendMessageInput!) { sendMessage(organizationId: $org, input: $input) { id contactNumber userNumber sendStatus serviceId errorCode errorDescription } }";
 const THREAD: &str = "query($org: String!, $contact: String!) { organization(id: $org) { conversation(contactNumber: $contact) { id text userNumber isFromContact sendStatus errorCode errorDescription inReplyTo } } }";
 
 /// An organization provisioned on the emulator with two numbers in 919 and two in 212.
-async fn ready(app: &TestApp) -> (i32, String) {
+pub async fn ready(app: &TestApp) -> (i32, String) {
     let (org, owner) = org_with_credentials(app, json!({"address": address()})).await;
     assert_eq!(
         provision(app, &owner, org, json!(null)).await["state"],
@@ -26,7 +26,7 @@ async fn ready(app: &TestApp) -> (i32, String) {
     (org, owner)
 }
 
-async fn send(app: &TestApp, token: &str, org: i32, contact: &str, text: &str) -> Value {
+pub async fn send(app: &TestApp, token: &str, org: i32, contact: &str, text: &str) -> Value {
     let input =
         json!({"contactNumber": contact, "text": text, "campaignId": "12", "contactId": "34"});
     app.graphql(
@@ -37,7 +37,7 @@ async fn send(app: &TestApp, token: &str, org: i32, contact: &str, text: &str) -
     .await
 }
 
-async fn thread(app: &TestApp, token: &str, org: i32, contact: &str) -> Vec<Value> {
+pub async fn thread(app: &TestApp, token: &str, org: i32, contact: &str) -> Vec<Value> {
     let answer = app
         .graphql(
             Some(token),
@@ -52,7 +52,7 @@ async fn thread(app: &TestApp, token: &str, org: i32, contact: &str) -> Vec<Valu
 }
 
 /// Polls the conversation until `done` holds (bounded: 10 s).
-async fn wait_for(
+pub async fn wait_for(
     app: &TestApp,
     token: &str,
     org: i32,
@@ -116,7 +116,12 @@ async fn a_message_goes_out_from_the_contacts_area_code_and_ends_delivered_throu
     );
     let sends = crate::provisioning::requests(&app, "POST", "/messages").await;
     let body: Value = serde_json::from_str(sends[0]["body"].as_str().unwrap()).unwrap();
-    assert_eq!(body["tag"], format!("{org}|12|34"));
+    let tag = body["tag"].as_str().unwrap();
+    assert_eq!(
+        tag,
+        format!("{org}|12|34|sb:{}", message["id"].as_str().unwrap()),
+        "Spoke's prefix, then our message id"
+    );
     assert_eq!(body["to"], json!(["+12125557001"]));
 }
 

@@ -16,7 +16,8 @@ use serde_json::Value;
 use crate::services::error_codes;
 
 /// Statuses an outbound message may still leave (the status only moves forward).
-pub(crate) const OPEN_STATUSES: &[&str] = &["QUEUED", "SENDING", "SENT"];
+/// `UNKNOWN` is open: a send whose answer was lost ends with its callbacks like any other.
+pub(crate) const OPEN_STATUSES: &[&str] = &["QUEUED", "SENDING", "UNKNOWN", "SENT"];
 /// Most requests applied in one transaction.
 pub const MAX_BATCH: usize = 256;
 /// How long a request waits for its batch before it is answered 503.
@@ -36,12 +37,15 @@ pub enum Effect {
         service_id: String,
         /// The organization named by the message's tag, if any.
         tagged_org: Option<i32>,
+        /// Our message id in the tag (`services::outcomes::tag_for`), if any.
+        tagged_message: Option<i64>,
     },
     /// An outbound message failed.
     Failed {
         key: String,
         service_id: String,
         tagged_org: Option<i32>,
+        tagged_message: Option<i64>,
         error_code: Option<i32>,
         description: String,
     },
@@ -59,6 +63,23 @@ pub struct InboundMessage {
 }
 
 impl Effect {
+    /// Our message a status event's tag names, with Bandwidth's id for it.
+    fn tagged_message(&self) -> Option<(i64, &str)> {
+        match self {
+            Effect::Delivered {
+                service_id,
+                tagged_message: Some(id),
+                ..
+            }
+            | Effect::Failed {
+                service_id,
+                tagged_message: Some(id),
+                ..
+            } => Some((*id, service_id)),
+            _ => None,
+        }
+    }
+
     /// The event's identity (`<type>:<message id>:<to>`): the same event delivered twice in one
     /// batch is applied once, and a deferred event is found by it.
     fn key(&self) -> &str {
@@ -154,6 +175,10 @@ fn effect_of(event: RawEvent) -> Result<Option<Effect>, String> {
         .as_deref()
         .and_then(|t| t.split('|').next())
         .and_then(|o| o.parse().ok());
+    let tagged_message = message
+        .tag
+        .as_deref()
+        .and_then(crate::services::outcomes::message_in_tag);
     Ok(Some(match event.kind.as_str() {
         "message-received" => {
             let contact_number = message
@@ -179,6 +204,7 @@ fn effect_of(event: RawEvent) -> Result<Option<Effect>, String> {
             key,
             service_id: message.id,
             tagged_org,
+            tagged_message,
         },
         _ => {
             let error_code = event.error_code.and_then(|c| i32::try_from(c).ok());
@@ -186,6 +212,7 @@ fn effect_of(event: RawEvent) -> Result<Option<Effect>, String> {
                 key,
                 service_id: message.id,
                 tagged_org,
+                tagged_message,
                 description: error_codes::describe(error_code, event.description.as_deref()),
                 error_code,
             }

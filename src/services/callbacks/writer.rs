@@ -190,6 +190,46 @@ impl Writer {
     /// that is not stored yet, because its send is still being recorded; they changed nothing,
     /// so Bandwidth's next delivery applies them.
     async fn apply(&self, requests: &[(i32, &[Effect])]) -> Result<HashSet<(i32, String)>, DbErr> {
+        let mut deferred = self.apply_once(requests).await?;
+        if deferred.is_empty() {
+            return Ok(deferred);
+        }
+        // A status event for a message we have no Bandwidth id for yet (its send's answer was
+        // lost, or not written yet): the tag names the message, so give it the id and apply the
+        // event again. Only events that matched nothing get here, so the usual path pays nothing.
+        let mut retry: Vec<(i32, Vec<Effect>)> = Vec::new();
+        for (org, effects) in requests {
+            let mut bound = Vec::new();
+            for effect in effects.iter() {
+                let Some((message_id, service_id)) = effect.tagged_message() else {
+                    continue;
+                };
+                if !deferred.contains(&(*org, effect.key().to_owned())) {
+                    continue;
+                }
+                if store::sends::bind_service_id(&self.db, *org, message_id, service_id).await? {
+                    deferred.remove(&(*org, effect.key().to_owned()));
+                    bound.push(effect.clone());
+                }
+            }
+            if !bound.is_empty() {
+                retry.push((*org, bound));
+            }
+        }
+        if !retry.is_empty() {
+            let again: Vec<(i32, &[Effect])> = retry
+                .iter()
+                .map(|(org, effects)| (*org, effects.as_slice()))
+                .collect();
+            deferred.extend(self.apply_once(&again).await?);
+        }
+        Ok(deferred)
+    }
+
+    async fn apply_once(
+        &self,
+        requests: &[(i32, &[Effect])],
+    ) -> Result<HashSet<(i32, String)>, DbErr> {
         let mut per_org: HashMap<i32, Vec<&Effect>> = HashMap::new();
         let mut seen = HashSet::new();
         for (org, effects) in requests {
@@ -490,6 +530,7 @@ async fn deferred_among(
                 key,
                 service_id,
                 tagged_org: Some(t),
+                ..
             }
             | Effect::Failed {
                 key,

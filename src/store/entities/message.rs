@@ -16,7 +16,7 @@ pub struct Model {
     /// JSON array of media URLs.
     #[sea_orm(column_type = "Text")]
     pub media: String,
-    /// QUEUED, SENDING, SENT, DELIVERED or ERROR.
+    /// QUEUED, SENDING, UNKNOWN, SENT, DELIVERED or ERROR (see README "Message states").
     pub send_status: String,
     pub error_code: Option<i32>,
     #[sea_orm(column_type = "Text", nullable)]
@@ -32,6 +32,12 @@ pub struct Model {
     pub send_before: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The client's key for this send (unique per organization): a retry returns this message.
+    pub idempotency_key: Option<String>,
+    /// How many times the message was posted to Bandwidth.
+    pub send_attempts: i32,
+    /// When the last post to Bandwidth started (the window a lookup searches).
+    pub attempted_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

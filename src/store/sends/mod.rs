@@ -1,0 +1,299 @@
+//! Queries of the exactly-once send path: messages by idempotency key, the conditional steps of a
+//! send (each moves a message only from the statuses it names, so two actors — a send, a
+//! callback, a sweeper on another replica — can never both take the same step), and the sweeper's
+//! reads. No business rules here.
+
+use std::collections::HashSet;
+
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+
+use super::entities::{contact, message, phone_number};
+use super::phone_numbers::ACTIVE;
+
+/// The organization's message sent with this idempotency key, if any.
+pub async fn find_by_key(
+    db: &impl ConnectionTrait,
+    organization_id: i32,
+    key: &str,
+) -> Result<Option<message::Model>, DbErr> {
+    message::Entity::find()
+        .filter(message::Column::OrganizationId.eq(organization_id))
+        .filter(message::Column::IdempotencyKey.eq(key))
+        .one(db)
+        .await
+}
+
+/// One message by id.
+pub async fn find(db: &impl ConnectionTrait, id: i64) -> Result<Option<message::Model>, DbErr> {
+    message::Entity::find_by_id(id).one(db).await
+}
+
+/// Moves a message from one of `from` to `SENDING` for a new post to Bandwidth, with its sender
+/// and application: counts the attempt and stamps when it started. False when another actor
+/// moved it first (then this one must not post).
+pub async fn begin_attempt(
+    db: &impl ConnectionTrait,
+    id: i64,
+    from: &[&str],
+    user_number: &str,
+    application_id: &str,
+) -> Result<bool, DbErr> {
+    let now = chrono::Utc::now();
+    let result = message::Entity::update_many()
+        .col_expr(message::Column::SendStatus, Expr::value("SENDING"))
+        .col_expr(message::Column::UserNumber, Expr::value(user_number))
+        .col_expr(message::Column::ApplicationId, Expr::value(application_id))
+        .col_expr(
+            message::Column::SendAttempts,
+            Expr::col(message::Column::SendAttempts).add(1),
+        )
+        .col_expr(message::Column::AttemptedAt, Expr::value(now))
+        .col_expr(message::Column::UpdatedAt, Expr::value(now))
+        .filter(message::Column::Id.eq(id))
+        .filter(message::Column::SendStatus.is_in(from.iter().copied()))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// The outcome of a step of the send path.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    pub send_status: &'static str,
+    pub service_id: Option<String>,
+    pub segment_count: Option<i32>,
+    pub error_code: Option<i32>,
+    pub error_description: Option<String>,
+}
+
+/// Records an outcome on a message still in one of `from` (fields that are `None` keep their
+/// value, except the error fields, which the outcome replaces). False when the message had
+/// already moved on (a callback got there first).
+pub async fn settle(
+    db: &impl ConnectionTrait,
+    id: i64,
+    from: &[&str],
+    outcome: Outcome,
+) -> Result<bool, DbErr> {
+    let mut update = message::Entity::update_many()
+        .col_expr(
+            message::Column::SendStatus,
+            Expr::value(outcome.send_status),
+        )
+        .col_expr(message::Column::ErrorCode, Expr::value(outcome.error_code))
+        .col_expr(
+            message::Column::ErrorDescription,
+            Expr::value(outcome.error_description),
+        )
+        .col_expr(message::Column::UpdatedAt, Expr::value(chrono::Utc::now()));
+    if let Some(service_id) = outcome.service_id {
+        update = update.col_expr(message::Column::ServiceId, Expr::value(service_id));
+    }
+    if let Some(segments) = outcome.segment_count {
+        update = update.col_expr(message::Column::SegmentCount, Expr::value(segments));
+    }
+    let result = update
+        .filter(message::Column::Id.eq(id))
+        .filter(message::Column::SendStatus.is_in(from.iter().copied()))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Gives an outbound message of the organization Bandwidth's id when it has none yet (a callback
+/// or a lookup found it by its tag). False when it already has one or is not ours.
+pub async fn bind_service_id(
+    db: &impl ConnectionTrait,
+    organization_id: i32,
+    id: i64,
+    service_id: &str,
+) -> Result<bool, DbErr> {
+    let bound = message::Entity::update_many()
+        .col_expr(message::Column::ServiceId, Expr::value(service_id))
+        .col_expr(message::Column::UpdatedAt, Expr::value(chrono::Utc::now()))
+        .filter(message::Column::Id.eq(id))
+        .filter(message::Column::OrganizationId.eq(organization_id))
+        .filter(message::Column::IsFromContact.eq(false))
+        .filter(message::Column::ServiceId.is_null())
+        .exec(db)
+        .await;
+    match bound {
+        Ok(result) => Ok(result.rows_affected == 1),
+        // Another message of the organization already holds this id: not this one's.
+        Err(e)
+            if matches!(
+                e.sql_err(),
+                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+            ) =>
+        {
+            Ok(false)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Marks a message looked at now, so a sweep that cannot settle it moves on to others first.
+pub async fn touch(db: &impl ConnectionTrait, id: i64) -> Result<(), DbErr> {
+    message::Entity::update_many()
+        .col_expr(message::Column::UpdatedAt, Expr::value(chrono::Utc::now()))
+        .filter(message::Column::Id.eq(id))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+/// Outbound messages in `status` not updated since `before`, oldest first (served by the
+/// `bandwidth_messages_open_sends` index).
+pub async fn list_stale(
+    db: &impl ConnectionTrait,
+    status: &str,
+    before: chrono::DateTime<chrono::Utc>,
+    limit: u64,
+) -> Result<Vec<message::Model>, DbErr> {
+    message::Entity::find()
+        .filter(message::Column::SendStatus.eq(status))
+        .filter(message::Column::UpdatedAt.lt(before))
+        .filter(message::Column::IsFromContact.eq(false))
+        .order_by_asc(message::Column::UpdatedAt)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
+/// Which of these Bandwidth ids the organization already stores (either direction).
+pub async fn known_service_ids(
+    db: &impl ConnectionTrait,
+    organization_id: i32,
+    service_ids: &[String],
+) -> Result<HashSet<String>, DbErr> {
+    #[derive(FromQueryResult)]
+    struct Row {
+        service_id: String,
+    }
+    if service_ids.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let select = Query::select()
+        .column(message::Column::ServiceId)
+        .from(message::Entity)
+        .and_where(Expr::col(message::Column::OrganizationId).eq(organization_id))
+        .and_where(Expr::col(message::Column::ServiceId).is_in(service_ids.iter().cloned()))
+        .to_owned();
+    let statement = db.get_database_backend().build(&select);
+    Ok(Row::find_by_statement(statement)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| r.service_id)
+        .collect())
+}
+
+/// A contact's sticky sender as stored, with the contact's last failure code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pin {
+    pub user_number: String,
+    /// Whether the number is still one of the organization's active numbers.
+    pub active: bool,
+    pub last_error_code: Option<i32>,
+}
+
+/// The contact's pinned sender, if any.
+pub async fn find_pin(
+    db: &impl ConnectionTrait,
+    organization_id: i32,
+    contact_number: &str,
+) -> Result<Option<Pin>, DbErr> {
+    let Some(row) = contact::Entity::find_by_id((organization_id, contact_number.to_owned()))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let Some(user_number) = row.user_number else {
+        return Ok(None);
+    };
+    let active = phone_number::Entity::find()
+        .filter(phone_number::Column::OrganizationId.eq(organization_id))
+        .filter(phone_number::Column::PhoneNumber.eq(user_number.as_str()))
+        .filter(phone_number::Column::Status.eq(ACTIVE))
+        .one(db)
+        .await?
+        .is_some();
+    Ok(Some(Pin {
+        user_number,
+        active,
+        last_error_code: row.last_error_code,
+    }))
+}
+
+/// Pins `user_number` as the contact's sender unless another number already holds the pin and is
+/// still active (`replacing`: the pinned number being moved away from, which may be replaced even
+/// when active). One statement, so concurrent first sends agree; returns the number pinned now.
+pub async fn pin(
+    db: &impl ConnectionTrait,
+    organization_id: i32,
+    contact_number: &str,
+    user_number: &str,
+    replacing: Option<&str>,
+) -> Result<Option<String>, DbErr> {
+    use contact::Column as C;
+    let active_numbers = Query::select()
+        .column(phone_number::Column::PhoneNumber)
+        .from(phone_number::Entity)
+        .and_where(Expr::col(phone_number::Column::OrganizationId).eq(organization_id))
+        .and_where(Expr::col(phone_number::Column::Status).eq(ACTIVE))
+        .to_owned();
+    let current = Expr::col((contact::Entity, C::UserNumber));
+    let mut may_replace = current
+        .clone()
+        .is_null()
+        .or(current.clone().not_in_subquery(active_numbers));
+    if let Some(old) = replacing {
+        may_replace = may_replace.or(current.eq(old));
+    }
+    let now = chrono::Utc::now();
+    let mut insert = Query::insert();
+    insert
+        .into_table(contact::Entity)
+        .columns([
+            C::OrganizationId,
+            C::ContactNumber,
+            C::UserNumber,
+            C::OptedOut,
+            C::UpdatedAt,
+        ])
+        .values_panic([
+            organization_id.into(),
+            contact_number.into(),
+            user_number.into(),
+            false.into(),
+            now.into(),
+        ])
+        .on_conflict(
+            OnConflict::columns([C::OrganizationId, C::ContactNumber])
+                .update_columns([C::UserNumber, C::UpdatedAt])
+                .action_and_where(may_replace)
+                .to_owned(),
+        );
+    db.execute(&insert).await?;
+    if replacing.is_some() {
+        // The failure that moved the pin is dealt with; it must not move the new one.
+        contact::Entity::update_many()
+            .col_expr(C::LastErrorCode, Expr::value(Option::<i32>::None))
+            .filter(C::OrganizationId.eq(organization_id))
+            .filter(C::ContactNumber.eq(contact_number))
+            .filter(C::UserNumber.eq(user_number))
+            .exec(db)
+            .await?;
+    }
+    Ok(
+        contact::Entity::find_by_id((organization_id, contact_number.to_owned()))
+            .one(db)
+            .await?
+            .and_then(|c| c.user_number),
+    )
+}
