@@ -253,18 +253,6 @@ pub struct Settings {
     /// Log filter (tracing's EnvFilter syntax).
     #[arg(long = "log", env = "RUST_LOG", default_value = "info")]
     pub rust_log: String,
-    /// Background jobs one replica runs at once (jobs of one organization's inventory still run
-    /// one at a time).
-    #[arg(long, env = "JOB_CONCURRENCY", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
-    pub job_concurrency: u16,
-    /// How long a job's lease lasts, in milliseconds; renewed every third of it while the job
-    /// runs, so a crashed replica's job is taken over about this long after the crash.
-    #[arg(long, env = "JOB_LEASE_MS", default_value_t = 60_000, value_parser = clap::value_parser!(u64).range(300..=3_600_000))]
-    pub job_lease_ms: u64,
-    /// Delay before a job's first retry after a transient failure, in milliseconds; it doubles
-    /// with every further attempt, up to 5 minutes.
-    #[arg(long, env = "JOB_RETRY_BASE_MS", default_value_t = 2_000, value_parser = clap::value_parser!(u64).range(1..=300_000))]
-    pub job_retry_base_ms: u64,
     /// Longest one call to Bandwidth may take, in milliseconds (connecting included).
     #[arg(long, env = "BANDWIDTH_TIMEOUT_MS", default_value_t = 30_000, value_parser = clap::value_parser!(u64).range(100..=300_000))]
     pub bandwidth_timeout_ms: u64,
@@ -287,6 +275,18 @@ pub struct Settings {
     /// to have the message).
     #[arg(long, env = "SEND_MAX_POSTS", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=10))]
     pub send_max_posts: u32,
+    /// Background jobs one replica runs at once (jobs of one organization's inventory still run
+    /// one at a time).
+    #[arg(long, env = "JOB_CONCURRENCY", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub job_concurrency: u16,
+    /// How long a job's lease lasts, in milliseconds; renewed every third of it while the job
+    /// runs, so a crashed replica's job is taken over about this long after the crash.
+    #[arg(long, env = "JOB_LEASE_MS", default_value_t = 60_000, value_parser = clap::value_parser!(u64).range(300..=3_600_000))]
+    pub job_lease_ms: u64,
+    /// Delay before a job's first retry after a transient failure, in milliseconds; it doubles
+    /// with every further attempt, up to 5 minutes.
+    #[arg(long, env = "JOB_RETRY_BASE_MS", default_value_t = 2_000, value_parser = clap::value_parser!(u64).range(1..=300_000))]
+    pub job_retry_base_ms: u64,
 }
 
 /// Why `serve` refuses to start: each reads as one line an operator can act on.

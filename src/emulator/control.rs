@@ -135,13 +135,17 @@ pub struct FaultRequest {
     /// A matching send is accepted but its callbacks are never posted.
     #[serde(default)]
     pub drop_callbacks: bool,
+    /// Shorthand for `action: acceptThenDrop`: serve the request, then cut the connection.
+    #[serde(default)]
+    pub drop_answer: bool,
 }
 
 /// `POST /_emulator/faults {method, path, status, times, delayMs, action, dropCallbacks}`: 201
 /// with the stored fault. Faults match in the order they were added. `action` `acceptThenDelay`
 /// handles the request and answers after `delayMs` (an answer the client gave up on);
 /// `acceptThenGarble` handles it and answers a body cut short (an answer the client cannot
-/// read); `dropCallbacks` keeps a send's callbacks from ever being posted.
+/// read); `acceptThenDrop` (or `dropAnswer: true`) handles it and cuts the connection instead
+/// of answering; `dropCallbacks` keeps a send's callbacks from ever being posted.
 async fn add_fault(
     State(state): State<EmulatorState>,
     axum::Json(request): axum::Json<FaultRequest>,
@@ -149,7 +153,12 @@ async fn add_fault(
     if request.status.is_some_and(|s| !(100..=599).contains(&s)) {
         return control_error(StatusCode::BAD_REQUEST, "status must be 100..=599");
     }
+    let mut request = request;
+    if request.drop_answer {
+        request.action = FaultAction::AcceptThenDrop;
+    }
     let does_something = request.status.is_some()
+        || request.action == FaultAction::AcceptThenDrop
         || request.delay_ms.unwrap_or(0) > 0
         || request.action == FaultAction::AcceptThenGarble
         || request.drop_callbacks;

@@ -289,6 +289,20 @@ pub async fn record_and_inject(
                     tokio::time::sleep(delay).await;
                     return response;
                 }
+                FaultAction::AcceptThenDrop => {
+                    // Served in full (an order is created), then the answer is cut off.
+                    let served = handle(parts, fault.drop_callbacks).await;
+                    tokio::time::sleep(delay).await;
+                    record(
+                        &state,
+                        &method,
+                        &path_and_query,
+                        &bytes,
+                        served.status().as_u16(),
+                    );
+                    let (head, _) = served.into_parts();
+                    return Response::from_parts(head, Body::new(CutOff));
+                }
                 FaultAction::AcceptThenGarble => {
                     let response = handle(parts, fault.drop_callbacks).await;
                     if !delay.is_zero() {
@@ -318,6 +332,25 @@ fn record(state: &EmulatorState, method: &Method, path: &str, body: &Bytes, stat
         status,
         at: now_rfc3339(),
     });
+}
+
+/// A body that fails at once: the connection is cut before the answer's body arrives, so the
+/// client sees a transport error although the request was served.
+struct CutOff;
+
+impl http_body::Body for CutOff {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+        std::task::Poll::Ready(Some(Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "the emulator dropped the answer (injected fault)",
+        ))))
+    }
 }
 
 /// Marks a request whose callbacks must never be posted (a `dropCallbacks` fault).

@@ -284,6 +284,9 @@ pub enum FaultAction {
     /// Handles the request, then answers its status with a body cut short, so the client cannot
     /// read what was accepted.
     AcceptThenGarble,
+    /// Handles the request (an order is placed), then cuts the connection instead of answering:
+    /// the client sees a transport error. Also requested as `dropAnswer: true`.
+    AcceptThenDrop,
 }
 
 /// A fault injected with `POST /_emulator/faults`.
