@@ -511,8 +511,8 @@ pub struct TexterUiConfig {
     pub sidebox_choices: Vec<String>,
 }
 
-impl From<&crate::services::organizations::SpokeSettings> for OrgSettingsView {
-    fn from(s: &crate::services::organizations::SpokeSettings) -> Self {
+impl From<&crate::services::settings_page::SpokeSettings> for OrgSettingsView {
+    fn from(s: &crate::services::settings_page::SpokeSettings) -> Self {
         Self {
             message_handlers: s.message_handlers.clone(),
             action_handlers: s.action_handlers.clone(),
