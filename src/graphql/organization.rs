@@ -10,7 +10,7 @@ use super::{IntoGql, caller, state};
 use crate::services::access::Role;
 use crate::services::{
     callbacks, credentials, jobs, managers, messaging, numbers, organizations, provisioning,
-    vendor, webhook_auth,
+    settings_page, vendor, webhook_auth,
 };
 use crate::store::entities::organization;
 
@@ -22,8 +22,8 @@ impl Organization {
         organizations::OrgSettings::parse(&self.0.settings)
     }
 
-    fn spoke(&self) -> organizations::SpokeSettings {
-        organizations::SpokeSettings::from_settings(&self.stored_settings())
+    fn spoke(&self) -> settings_page::SpokeSettings {
+        settings_page::SpokeSettings::from_settings(&self.stored_settings())
     }
 }
 

@@ -7,7 +7,8 @@ use async_graphql::{Context, InputObject, Object, Result};
 use super::organization::Organization;
 use super::{IntoGql, caller, state};
 use crate::services::access::{self, Role};
-use crate::services::organizations::{self, OrganizationEdit, Theme};
+use crate::services::organizations;
+use crate::services::settings_page::{self, OrganizationEdit, Theme};
 
 /// The Settings page's mutations.
 #[derive(Default)]
@@ -25,7 +26,7 @@ impl SettingsMutation {
         texting_hours_end: i32,
     ) -> Result<Option<Organization>> {
         let org_id = member_of(ctx, &organization_id, Role::Owner)?;
-        organizations::update_texting_hours(
+        settings_page::update_texting_hours(
             state(ctx),
             org_id,
             texting_hours_start,
@@ -44,7 +45,7 @@ impl SettingsMutation {
         texting_hours_enforced: bool,
     ) -> Result<Option<Organization>> {
         let org_id = member_of(ctx, &organization_id, Role::Supervolunteer)?;
-        organizations::update_texting_hours_enforcement(state(ctx), org_id, texting_hours_enforced)
+        settings_page::update_texting_hours_enforcement(state(ctx), org_id, texting_hours_enforced)
             .await
             .gql()?;
         reread(ctx, org_id).await
@@ -58,7 +59,7 @@ impl SettingsMutation {
         opt_out_message: String,
     ) -> Result<Option<Organization>> {
         let org_id = member_of(ctx, &organization_id, Role::Owner)?;
-        organizations::update_opt_out_message(state(ctx), org_id, &opt_out_message)
+        settings_page::update_opt_out_message(state(ctx), org_id, &opt_out_message)
             .await
             .gql()?;
         reread(ctx, org_id).await
@@ -86,7 +87,7 @@ impl SettingsMutation {
             warning,
             error,
         };
-        organizations::update_theme(state(ctx), org_id, &theme)
+        settings_page::update_theme(state(ctx), org_id, &theme)
             .await
             .gql()?;
         reread(ctx, org_id).await
@@ -102,7 +103,7 @@ impl SettingsMutation {
         organization: OrganizationInput,
     ) -> Result<Option<Organization>> {
         let org_id = member_of(ctx, &id, Role::Owner)?;
-        organizations::edit_organization(state(ctx), org_id, &organization.into())
+        settings_page::edit_organization(state(ctx), org_id, &organization.into())
             .await
             .gql()?;
         reread(ctx, org_id).await
@@ -115,7 +116,7 @@ impl SettingsMutation {
         organization_id: String,
     ) -> Result<Option<String>> {
         let org_id = member_of(ctx, &organization_id, Role::Owner)?;
-        Ok(Some(organizations::clear_caches(state(ctx), org_id)))
+        Ok(Some(settings_page::clear_caches(state(ctx), org_id)))
     }
 }
 

@@ -77,7 +77,10 @@ impl From<Account> for BandwidthAccount {
             callback_url: a.callback_url,
             verified: a.verified_at.is_some(),
             verified_at: a.verified_at,
-            provisioning: a.provisioning.into_iter().map(Into::into).collect(),
+            provisioning: provisioning::steps_of(a.provisioning_log.as_deref())
+                .into_iter()
+                .map(Into::into)
+                .collect(),
         }
     }
 }
@@ -508,8 +511,8 @@ pub struct TexterUiConfig {
     pub sidebox_choices: Vec<String>,
 }
 
-impl From<&crate::services::organizations::SpokeSettings> for OrgSettingsView {
-    fn from(s: &crate::services::organizations::SpokeSettings) -> Self {
+impl From<&crate::services::settings_page::SpokeSettings> for OrgSettingsView {
+    fn from(s: &crate::services::settings_page::SpokeSettings) -> Self {
         Self {
             message_handlers: s.message_handlers.clone(),
             action_handlers: s.action_handlers.clone(),

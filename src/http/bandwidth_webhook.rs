@@ -123,8 +123,8 @@ async fn authorize(state: &super::HttpState, org_id: i32, headers: &HeaderMap) -
     if !bool::from(sent.ct_eq(expected.as_bytes())) {
         return Access::Challenged;
     }
-    match crate::store::organizations::find(&state.app.db, org_id).await {
-        Ok(Some(_)) => {
+    match crate::services::organizations::find(&state.app, org_id).await {
+        Ok(_) => {
             state
                 .callback_auth
                 .write()
@@ -132,7 +132,7 @@ async fn authorize(state: &super::HttpState, org_id: i32, headers: &HeaderMap) -
                 .insert(org_id, expected);
             Access::Granted
         }
-        Ok(None) => Access::UnknownOrg,
+        Err(crate::error::AppError::NotFound(_)) => Access::UnknownOrg,
         Err(e) => {
             tracing::warn!(error = %e, "cannot check the callback's organization");
             Access::Unavailable

@@ -4,7 +4,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 
 use super::Shared;
-use crate::store;
+use crate::services::callbacks;
 
 /// The process is up.
 pub async fn healthz() -> &'static str {
@@ -18,7 +18,7 @@ const PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 /// table can be written, not locked) and the callback writer is committing; 503 otherwise, so a
 /// load balancer stops sending traffic here. Each check clears by itself.
 pub async fn readyz(State(state): State<Shared>) -> (StatusCode, String) {
-    let probe = tokio::time::timeout(PROBE_TIMEOUT, store::probe(&state.app.db)).await;
+    let probe = tokio::time::timeout(PROBE_TIMEOUT, callbacks::database_ready(&state.app.db)).await;
     let problem = match probe {
         Err(_) => Some(format!(
             "the database did not answer within {PROBE_TIMEOUT:?}"

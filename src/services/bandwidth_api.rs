@@ -1,9 +1,11 @@
-//! Building Bandwidth clients for an organization, and turning Bandwidth's errors into ours.
+//! A Bandwidth client for an organization: its stored, sealed password opened, the client built
+//! on the shared connection pool; and Bandwidth's errors turned into ours. Provisioning, number
+//! jobs, sending and credentials depend on this module; it depends on none of them.
 
 use crate::bandwidth::{self, BandwidthClient, Credentials, Endpoints};
 use crate::config::Secret;
 use crate::error::{AppError, Result};
-use crate::services::credentials;
+use crate::services::secrets::Sealed;
 use crate::state::AppState;
 use crate::store;
 use crate::store::entities::bandwidth_account;
@@ -34,15 +36,26 @@ pub async fn client_for_org(
     })?;
     let password = state
         .secrets
-        .open(
-            &credentials::stored_password(&account),
-            &credentials::secret_owner(organization_id),
-        )
+        .open(&stored_password(&account), &secret_owner(organization_id))
         .map_err(|e| AppError::InvalidInput(e.to_string()))?;
     Ok((
         client(state, &account.account_id, &account.user_name, &password)?,
         account,
     ))
+}
+
+/// What an organization's Bandwidth password is bound to when sealed (associated data).
+pub fn secret_owner(organization_id: i32) -> String {
+    format!("spoke-bandwidth organization {organization_id} bandwidth password")
+}
+
+/// The account's password as it is stored (sealed).
+pub fn stored_password(account: &bandwidth_account::Model) -> Sealed {
+    Sealed {
+        ciphertext: account.password_ciphertext.clone(),
+        nonce: account.password_nonce.clone(),
+        key_id: account.password_key_id.clone(),
+    }
 }
 
 /// Bandwidth's answer as an `UPSTREAM_ERROR`, keeping its status, code and description.

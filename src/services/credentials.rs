@@ -6,8 +6,8 @@ use serde_json::{Value, json};
 
 use crate::config::Secret;
 use crate::error::{AppError, Result};
-use crate::services::secrets::Sealed;
-use crate::services::{bandwidth_api, provisioning, webhook_auth};
+use crate::services::bandwidth_api::{self, secret_owner, stored_password};
+use crate::services::webhook_auth;
 use crate::state::AppState;
 use crate::store;
 use crate::store::entities::bandwidth_account;
@@ -71,8 +71,8 @@ pub struct Account {
     pub address: Option<Address>,
     pub verified_at: Option<DateTime<Utc>>,
     pub callback_url: String,
-    /// The provisioning steps and where each stands.
-    pub provisioning: Vec<provisioning::Step>,
+    /// The stored provisioning log (JSON); `provisioning::steps_of` reads its steps.
+    pub provisioning_log: Option<String>,
 }
 
 impl Account {
@@ -91,7 +91,7 @@ impl Account {
                 .as_deref()
                 .and_then(|a| serde_json::from_str(a).ok()),
             verified_at: model.verified_at,
-            provisioning: provisioning::steps_of(model.provisioning.as_deref()),
+            provisioning_log: model.provisioning,
         }
     }
 
@@ -240,11 +240,6 @@ fn merged_ids(update: &CredentialsUpdate, stored: Option<&bandwidth_account::Mod
     }
 }
 
-/// What an organization's Bandwidth password is bound to when sealed (associated data).
-pub fn secret_owner(organization_id: i32) -> String {
-    format!("spoke-bandwidth organization {organization_id} bandwidth password")
-}
-
 /// What `rotate-secrets` did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rotation {
@@ -291,15 +286,6 @@ pub async fn reseal_all(
         }
     }
     Ok(rotation)
-}
-
-/// The account's password as it is stored (sealed).
-pub fn stored_password(account: &bandwidth_account::Model) -> Sealed {
-    Sealed {
-        ciphertext: account.password_ciphertext.clone(),
-        nonce: account.password_nonce.clone(),
-        key_id: account.password_key_id.clone(),
-    }
 }
 
 /// The Bandwidth ids an account will hold.

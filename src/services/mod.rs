@@ -19,5 +19,6 @@ pub mod phone;
 pub mod provisioning;
 pub mod secrets;
 pub mod senders;
+pub mod settings_page;
 pub mod vendor;
 pub mod webhook_auth;

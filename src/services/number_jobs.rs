@@ -43,7 +43,7 @@ pub const POLL_FIRST_DELAY: Duration = Duration::from_millis(250);
 /// Longest wait between two polls.
 pub const POLL_MAX_DELAY: Duration = Duration::from_secs(5);
 /// How long one run waits for an order to finish before handing the job back for a retry
-/// (well inside the runner's lease).
+/// (the runner renews the job's lease meanwhile; a retry polls the same order).
 pub const POLL_BUDGET: Duration = Duration::from_secs(60);
 /// Most numbers Bandwidth takes in one disconnect order.
 const DISCONNECT_CHUNK: usize = 5000;
@@ -368,11 +368,15 @@ async fn find_earlier_order(
 }
 
 /// What a failed create-order call means for the job. An answer that never arrived (timeout,
-/// connection cut) may hide a placed order: that is transient, and the retry looks the order
-/// up by its customer order id before ordering.
+/// connection cut) may hide a placed order, and a 2xx we could not read (cut short, no order id)
+/// is one: that is transient, and the retry looks the order up by its customer order id before
+/// ordering.
 fn placing_failure(e: bandwidth::Error, customer_order_id: &str) -> JobFailure {
     match e {
-        e @ (bandwidth::Error::Timeout { .. } | bandwidth::Error::Transport { .. }) => JobFailure {
+        e @ (bandwidth::Error::Timeout { .. }
+        | bandwidth::Error::Transport { .. }
+        | bandwidth::Error::Decode { .. }
+        | bandwidth::Error::Incomplete { .. }) => JobFailure {
             message: format!(
                 "{e}; the order may have been placed, so the next attempt looks for order {customer_order_id} before ordering"
             ),

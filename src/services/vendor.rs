@@ -53,7 +53,7 @@ pub async fn config(state: &AppState, organization_id: i32) -> Result<Value> {
     );
     if let Some(error) = account
         .as_ref()
-        .and_then(|a| failed_step_error(&a.provisioning))
+        .and_then(|a| failed_step_error(&provisioning::steps_of(a.provisioning_log.as_deref())))
     {
         map.insert("autoConfigError".into(), error.into());
     }
@@ -271,7 +271,7 @@ mod tests {
             address: None,
             verified_at: None,
             callback_url: String::new(),
-            provisioning: Vec::new(),
+            provisioning_log: None,
         }
     }
 

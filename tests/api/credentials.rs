@@ -3,7 +3,7 @@
 use sea_orm::EntityTrait;
 use serde_json::json;
 use spoke_bandwidth::services::access::Role;
-use spoke_bandwidth::services::credentials::secret_owner;
+use spoke_bandwidth::services::bandwidth_api::secret_owner;
 use spoke_bandwidth::services::secrets::{Sealed, SecretBox};
 use spoke_bandwidth::store::entities::bandwidth_account;
 

@@ -660,3 +660,35 @@ async fn identical_purchases_queued_at_once_store_one_job_until_it_ends() {
         "once it ended, the same purchase is a new job"
     );
 }
+
+#[tokio::test]
+async fn a_stopping_runner_hands_its_running_job_back_without_counting_the_attempt() {
+    let (database, org) = database_with_org().await;
+    let state = replica(&database).await;
+    let queued = jobs::enqueue(&state, org, JobSpec::SyncPhoneNumbers)
+        .await
+        .unwrap();
+    let started = Arc::new(tokio::sync::Notify::new());
+    let execute = {
+        let started = started.clone();
+        move |_: AppState, _: JobContext, _: JobSpec| {
+            let started = started.clone();
+            async move {
+                started.notify_one();
+                std::future::pending::<()>().await;
+                Ok::<_, JobFailure>("never".to_owned())
+            }
+        }
+    };
+    let (stop, runner) = start_runner(state.clone(), "runner", quick(1), execute);
+    started.notified().await;
+    assert_eq!(row(&state, queued.id).await.attempts, 1);
+    stop.send(()).unwrap();
+    runner.await.unwrap();
+
+    let handed_back = row(&state, queued.id).await;
+    assert_eq!(handed_back.state, "PENDING", "{handed_back:?}");
+    assert_eq!(handed_back.attempts, 0);
+    assert_eq!(handed_back.lease_owner, None);
+    assert!(handed_back.run_at <= jobs::now_ms(), "due at once");
+}

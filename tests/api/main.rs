@@ -20,3 +20,4 @@ mod sending;
 mod sending_exactly_once;
 mod spoke_pages;
 mod spoke_settings;
+mod structure;

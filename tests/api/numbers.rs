@@ -350,14 +350,26 @@ async fn two_identical_purchases_place_one_order() {
 
 #[tokio::test]
 async fn a_buy_whose_order_answer_was_lost_finds_the_placed_order_instead_of_ordering_again() {
-    let app = spawn().await;
-    let (org, owner) = provisioned(&app).await;
     // Bandwidth places the order, then the connection drops before its answer arrives.
-    app.emulator_post(
-        "/_emulator/faults",
-        json!({"method": "POST", "path": "/orders", "dropAnswer": true, "times": 1}),
+    buy_with_a_lost_order_answer(json!({"method": "POST", "path": "/orders", "dropAnswer": true}))
+        .await;
+}
+
+#[tokio::test]
+async fn a_buy_whose_order_answer_was_unreadable_finds_the_placed_order_instead_of_ordering_again()
+{
+    // Bandwidth places the order, then its answer arrives cut short.
+    buy_with_a_lost_order_answer(
+        json!({"method": "POST", "path": "/orders", "action": "acceptThenGarble"}),
     )
     .await;
+}
+
+/// Buys with `fault` on the first create-order call: one POST, one lookup, the numbers stored.
+async fn buy_with_a_lost_order_answer(fault: Value) {
+    let app = spawn().await;
+    let (org, owner) = provisioned(&app).await;
+    app.emulator_post("/_emulator/faults", fault).await;
 
     let job = buy(&app, &owner, org, "919", 3).await;
     assert_eq!(job["state"], "SUCCEEDED", "{job}");

@@ -9,6 +9,12 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
+/// Whether the database can take the callback path's writes now (`store::probe`): the other
+/// half of `/readyz`.
+pub async fn database_ready(db: &sea_orm::DatabaseConnection) -> Result<(), sea_orm::DbErr> {
+    crate::store::probe(db).await
+}
+
 /// A batch committing longer than this makes the writer unready.
 pub const STALLED_AFTER: Duration = Duration::from_secs(3);
 /// How long a failed batch keeps the writer unready when nothing has committed since.

@@ -128,7 +128,7 @@ mod parse;
 pub mod plan;
 mod writer;
 
-pub use health::WriterHealth;
+pub use health::{WriterHealth, database_ready};
 pub use in_flight::DEFER_WINDOW;
 pub use parse::{
     MAX_DESCRIPTION, MAX_ID, MAX_MEDIA, MAX_MEDIA_URL, MAX_SEGMENTS, MAX_TAG, MAX_TEXT,

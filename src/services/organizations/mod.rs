@@ -1,13 +1,10 @@
 //! Organizations and their per-org settings (Spoke's `organization.features`), which override
-//! the environment. `spoke_settings` owns the fields of Spoke's Settings page.
+//! the environment. The fields of Spoke's Settings page are `settings_page`'s; this module
+//! depends on no other capability, so managers, the vendor section and the Settings page can all
+//! build on it.
 
-mod spoke_settings;
-
-pub use spoke_settings::{
-    DEFAULT_OPT_OUT_MESSAGE, DEFAULT_SIDEBOX_CHOICES, MANAGER_DATA_KEY, OrganizationEdit,
-    SpokeSettings, Theme, clear_caches, edit_organization, update_opt_out_message,
-    update_texting_hours, update_texting_hours_enforcement, update_theme,
-};
+/// The settings key of each service manager's own options (an object keyed by manager name).
+pub const MANAGER_DATA_KEY: &str = "serviceManagerData";
 
 use serde_json::{Map, Value};
 

@@ -7,9 +7,9 @@
 
 use serde_json::{Map, Value};
 
-use super::{OrgSettings, update_settings};
 use crate::error::{AppError, Result};
 use crate::services::managers;
+use crate::services::organizations::{MANAGER_DATA_KEY, OrgSettings, update_settings};
 use crate::state::AppState;
 
 /// Spoke's default texter sidebox list, shown until `editOrganization` sets one.
@@ -36,9 +36,6 @@ const SIDEBOXES_KEY: &str = "TEXTER_SIDEBOXES";
 /// Spoke's default opt-out message (used when the organization has none).
 pub const DEFAULT_OPT_OUT_MESSAGE: &str =
     "I'm opting you out of texts immediately. Have a great day.";
-
-/// The settings key of each service manager's own options (an object keyed by manager name).
-pub const MANAGER_DATA_KEY: &str = "serviceManagerData";
 
 /// Feature keys this server reads from an organization's settings (Spoke's `unsetFeatures`
 /// lists those the organization has not set).
@@ -367,11 +364,13 @@ fn check(settings: &OrgSettings, default_managers: &str) -> Result<()> {
         )));
     }
     if let Some(value) = settings.get("DEFAULT_SERVICE")
-        && value.as_str() != Some(crate::services::vendor::NAME)
+        && !value
+            .as_str()
+            .is_some_and(|v| crate::config::SUPPORTED_SERVICES.contains(&v))
     {
         return Err(AppError::InvalidInput(format!(
-            "DEFAULT_SERVICE must be \"{}\" (the one service vendor this server serves), not {value}",
-            crate::services::vendor::NAME
+            "DEFAULT_SERVICE must be one of {} (the service vendors this server serves), not {value}",
+            crate::config::SUPPORTED_SERVICES.join(", ")
         )));
     }
     managers::for_org(default_managers, settings)?;
