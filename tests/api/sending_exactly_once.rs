@@ -7,7 +7,9 @@ use serde_json::{Value, json};
 use spoke_bandwidth::config::Settings;
 use spoke_bandwidth::services::access::Role;
 
-use crate::helpers::{TestApp, error_code, spawn_app_with_emulator, spawn_app_with_emulator_and};
+use crate::helpers::{
+    TestApp, error_code, futures_join_all, spawn_app_with_emulator, spawn_app_with_emulator_and,
+};
 use crate::provisioning::requests;
 use crate::sending::{SEND, ready, send, thread, wait_for};
 
@@ -474,38 +476,6 @@ async fn a_pin_moves_when_its_number_is_released() {
         third["data"]["sendMessage"]["userNumber"], moved,
         "the pin moved with it: {third}"
     );
-}
-
-/// Awaits every future concurrently on this task (no extra dependency for `join_all`).
-async fn futures_join_all<F: std::future::Future>(
-    futures: impl Iterator<Item = F>,
-) -> Vec<F::Output> {
-    let mut set = Vec::new();
-    for f in futures {
-        set.push(Box::pin(f));
-    }
-    let mut outputs: Vec<Option<F::Output>> = (0..set.len()).map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut pending = false;
-        for (i, f) in set.iter_mut().enumerate() {
-            if outputs[i].is_none() {
-                match f.as_mut().poll(cx) {
-                    std::task::Poll::Ready(v) => outputs[i] = Some(v),
-                    std::task::Poll::Pending => pending = true,
-                }
-            }
-        }
-        if pending {
-            std::task::Poll::Pending
-        } else {
-            std::task::Poll::Ready(())
-        }
-    })
-    .await;
-    outputs
-        .into_iter()
-        .map(|o| o.expect("polled to completion"))
-        .collect()
 }
 
 #[tokio::test]

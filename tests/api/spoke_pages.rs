@@ -15,7 +15,7 @@ use std::time::Duration;
 use serde_json::{Map, Value, json};
 use spoke_bandwidth::services::access::Role;
 
-use crate::helpers::{TestApp, error_code, spawn_app, spawn_app_with_emulator};
+use crate::helpers::{TestApp, error_code, futures_join_all, spawn_app, spawn_app_with_emulator};
 use crate::provisioning::requests;
 
 /// Settings page (`src/containers/Settings/index.jsx`).
@@ -921,36 +921,4 @@ async fn concurrent_settings_changes_never_lose_each_others_keys() {
     assert_eq!(picker["data"]["matchState"], false);
     assert_eq!(picker["data"]["matchAreaCode"], false);
     assert_eq!(managers[1]["data"]["enabled"], false);
-}
-
-/// Runs the futures concurrently on this task and collects their outputs in order.
-async fn futures_join_all<F: std::future::Future>(
-    futures: impl Iterator<Item = F>,
-) -> Vec<F::Output> {
-    let mut set = Vec::new();
-    for f in futures {
-        set.push(Box::pin(f));
-    }
-    let mut outputs: Vec<Option<F::Output>> = set.iter().map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut pending = false;
-        for (i, f) in set.iter_mut().enumerate() {
-            if outputs[i].is_none() {
-                match f.as_mut().poll(cx) {
-                    std::task::Poll::Ready(out) => outputs[i] = Some(out),
-                    std::task::Poll::Pending => pending = true,
-                }
-            }
-        }
-        if pending {
-            std::task::Poll::Pending
-        } else {
-            std::task::Poll::Ready(())
-        }
-    })
-    .await;
-    outputs
-        .into_iter()
-        .map(|o| o.expect("every future finished"))
-        .collect()
 }
