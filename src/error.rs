@@ -29,6 +29,10 @@ pub enum AppError {
     /// 409 / `CONFLICT`.
     #[error("{0}")]
     Conflict(String),
+    /// 409 with a code of its own: a send refused by a rule (consent, registration, health), e.g.
+    /// `OPTED_OUT`; the text says why and what to do.
+    #[error("{1}")]
+    Refused(&'static str, String),
     /// 502 / `UPSTREAM_ERROR`: Bandwidth said no, or could not be reached; the text says which.
     #[error("{0}")]
     Upstream(String),
@@ -52,6 +56,7 @@ impl AppError {
             AppError::Unauthenticated => "UNAUTHENTICATED",
             AppError::Forbidden | AppError::RoleRequired(_) | AppError::Suspended => "FORBIDDEN",
             AppError::Conflict(_) => "CONFLICT",
+            AppError::Refused(code, _) => code,
             AppError::Upstream(_) => "UPSTREAM_ERROR",
             AppError::Db(_) | AppError::Internal(_) => "INTERNAL",
         }

@@ -5,6 +5,7 @@
 
 pub mod bandwidth;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod emulator;

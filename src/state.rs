@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
+use crate::clock::Clock;
 use crate::config::{ConfigError, Secret, Settings};
 use crate::services::callbacks::CallbackWriter;
 use crate::services::secrets::SecretBox;
@@ -21,6 +22,8 @@ pub struct AppState {
     pub http: reqwest::Client,
     /// Applies callback effects in coalesced transactions.
     pub callbacks: CallbackWriter,
+    /// The wall clock of time-of-day and cool-down rules (tests move it).
+    pub clock: Clock,
     /// Wakes this replica's job runner when a job is enqueued here.
     pub jobs_wakeup: Arc<tokio::sync::Notify>,
 }
@@ -52,6 +55,7 @@ impl AppState {
             secrets,
             session_secret,
             http,
+            clock: Clock::system(),
             jobs_wakeup: Arc::new(tokio::sync::Notify::new()),
         })
     }

@@ -67,6 +67,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// The Bandwidth emulator the server talks to, when started with one.
     pub emulator: Option<Emulator>,
+    /// The server's clock: tests move it (`set`, `advance`).
+    pub clock: spoke_bandwidth::clock::Clock,
     _database: TestDatabase,
 }
 
@@ -138,6 +140,7 @@ async fn start_on(
         .await
         .expect("the app builds");
     let db = app.state().db.clone();
+    let clock = app.state().clock.clone();
     tokio::spawn(app.run_until_stopped(std::future::pending()));
     TestApp {
         address,
@@ -145,6 +148,7 @@ async fn start_on(
         settings,
         client: reqwest::Client::new(),
         emulator,
+        clock,
         _database: database,
     }
 }
