@@ -164,6 +164,19 @@ impl BandwidthClient {
         url
     }
 
+    /// `{dashboard}/{segments…}`: the few Dashboard paths outside `/accounts`, such as
+    /// `/tns/{tn}/tndetails`.
+    pub(crate) fn dashboard_root_url(&self, segments: &[&str]) -> Url {
+        let mut url = self.dashboard.clone();
+        {
+            let mut path = url
+                .path_segments_mut()
+                .expect("checked in parse_base: the base URL can have a path");
+            path.pop_if_empty().extend(segments);
+        }
+        url
+    }
+
     /// `{messaging}/users/{accountId}/{segments…}`.
     pub(crate) fn messaging_url(&self, segments: &[&str]) -> Url {
         let mut url = self.messaging.clone();

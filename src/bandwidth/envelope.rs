@@ -94,6 +94,12 @@ pub(crate) fn scan_dashboard_errors(body: &[u8]) -> Vec<ApiError> {
 #[derive(Deserialize)]
 #[serde(untagged)]
 enum MessagingErrorBody {
+    /// Toll-free verification's 400: `{description, errors: {field: text | [text]}}`.
+    FieldMap {
+        #[serde(default)]
+        description: String,
+        errors: serde_json::Map<String, serde_json::Value>,
+    },
     Typed {
         #[serde(rename = "type")]
         kind: String,
@@ -132,6 +138,31 @@ pub(crate) fn parse_messaging_error(body: &[u8]) -> (Vec<ApiError>, Vec<FieldErr
                 telephone_number: None,
             }],
             Vec::new(),
+        ),
+        Ok(MessagingErrorBody::FieldMap {
+            description,
+            errors,
+        }) => (
+            vec![ApiError {
+                code: "bad request".to_owned(),
+                description,
+                telephone_number: None,
+            }],
+            errors
+                .into_iter()
+                .map(|(field_name, value)| FieldError {
+                    field_name,
+                    description: match value {
+                        serde_json::Value::String(s) => s,
+                        serde_json::Value::Array(items) => items
+                            .iter()
+                            .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned))
+                            .collect::<Vec<_>>()
+                            .join("; "),
+                        other => other.to_string(),
+                    },
+                })
+                .collect(),
         ),
         Err(_) => (Vec::new(), Vec::new()),
     }

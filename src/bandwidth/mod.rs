@@ -26,6 +26,8 @@ mod error;
 pub mod fuzzing;
 mod messaging;
 mod numbers;
+mod registration;
+mod tree;
 pub mod types;
 mod wire;
 

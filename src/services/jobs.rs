@@ -117,6 +117,19 @@ pub enum JobSpec {
         #[serde(rename = "areaCode")]
         area_code: String,
     },
+    /// Put numbers on a 10DLC campaign, or take them off it (`campaignId` null), through a TN
+    /// option order polled to its end (issue #16, `services::registration`).
+    AssignCampaign {
+        #[serde(rename = "campaignId", default)]
+        campaign_id: Option<String>,
+        /// E.164 numbers.
+        numbers: Vec<String>,
+        /// Bandwidth's id of the TN option order once placed, so a retry polls it.
+        #[serde(rename = "orderId", default, skip_serializing_if = "Option::is_none")]
+        order_id: Option<String>,
+    },
+    /// Re-read campaigns, numbers' campaigns and toll-free verifications from Bandwidth.
+    RefreshRegistrations,
 }
 
 impl JobSpec {
@@ -126,6 +139,12 @@ impl JobSpec {
             JobSpec::SyncPhoneNumbers => "sync_phone_numbers",
             JobSpec::BuyPhoneNumbers { .. } => "buy_phone_numbers",
             JobSpec::DeletePhoneNumbers { .. } => "delete_phone_numbers",
+            JobSpec::AssignCampaign {
+                campaign_id: Some(_),
+                ..
+            } => "assign_phone_numbers_to_campaign",
+            JobSpec::AssignCampaign { .. } => "remove_phone_numbers_from_campaign",
+            JobSpec::RefreshRegistrations => "refresh_registrations",
         }
     }
 

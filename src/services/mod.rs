@@ -17,6 +17,7 @@ pub mod organizations;
 pub mod outcomes;
 pub mod phone;
 pub mod provisioning;
+pub mod registration;
 pub mod secrets;
 pub mod senders;
 pub mod settings_page;

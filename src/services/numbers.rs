@@ -139,6 +139,9 @@ pub async fn run_job(
                 .await
                 .map_err(Into::into)
         }
+        spec @ (JobSpec::AssignCampaign { .. } | JobSpec::RefreshRegistrations) => {
+            crate::services::registration::run_job(&state, &job, spec).await
+        }
     }
 }
 

@@ -10,6 +10,7 @@ pub mod jobs;
 pub mod messages;
 pub mod organizations;
 pub mod phone_numbers;
+pub mod registration;
 pub mod sends;
 pub mod users;
 

@@ -164,12 +164,14 @@ pub enum PickFrom<'a> {
 /// Takes the organization's least recently used active number of the given kind and marks it
 /// used now, in one statement. Served by an index ending in `last_used_at`, so it reads one
 /// index entry whatever the pool's size. Two concurrent sends may take the same number, which
-/// only bends the rotation.
+/// only bends the rotation. With `registered_only` (the organization enforces registration,
+/// issue #16), only numbers whose registration is deliverable are candidates.
 pub async fn take_least_recently_used(
     db: &impl ConnectionTrait,
     organization_id: i32,
     from: PickFrom<'_>,
     now_ms: i64,
+    registered_only: bool,
 ) -> Result<Option<phone_number::Model>, DbErr> {
     use sea_orm::sea_query::ExprTrait;
     let mut pick = Query::select();
@@ -184,6 +186,12 @@ pub async fn take_least_recently_used(
         PickFrom::State(state) => pick.and_where(Expr::col(phone_number::Column::State).eq(state)),
         PickFrom::Any => &mut pick,
     };
+    if registered_only {
+        pick.and_where(
+            Expr::col(phone_number::Column::PhoneNumber)
+                .in_subquery(super::registration::deliverable_numbers(organization_id)),
+        );
+    }
     pick.order_by(
         phone_number::Column::LastUsedAt,
         sea_orm::sea_query::Order::Asc,

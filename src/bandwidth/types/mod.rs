@@ -8,6 +8,7 @@ pub(crate) mod disconnects;
 pub(crate) mod messaging;
 pub(crate) mod numbers;
 pub(crate) mod orders;
+pub(crate) mod registration;
 
 pub use account::{
     Address, HttpSettings, MmsFeature, MmsHttpProtocol, MmsProtocols, MmsSettings, SipPeer, Site,
@@ -28,4 +29,9 @@ pub use orders::{
     AreaCodeSearchAndOrder, CompletedNumber, CompletedNumbers, ErrorList, ExistingNumberOrder,
     FailedNumbers, NewOrder, Order, OrderError, OrderResponse, OrderStatus, OrderSummary,
     OrderType, ReservationIdList, TollFreeWildCardSearchAndOrder,
+};
+pub use registration::{
+    A2pAction, Campaign, MnoStatus, NewTnOptionOrder, TfvBusinessAddress, TfvBusinessContact,
+    TfvOptInWorkflow, TfvSubscription, TnMessagingSettings, TnOptionOrder, TnOptionStatus,
+    TollFreeVerificationRequest, TollFreeVerificationStatus, TollFreeVerificationWebhook,
 };

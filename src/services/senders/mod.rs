@@ -29,13 +29,16 @@ pub fn moves_pin(last_error_code: Option<i32>) -> bool {
     last_error_code.is_some_and(|c| PIN_MOVING_CODES.contains(&c))
 }
 
-/// Runs the managers in order; the first that proposes a number wins.
+/// Runs the managers in order; the first that proposes a number wins. With `registered_only`
+/// (the organization enforces registration, issue #16) neither the pin nor the picker offers a
+/// number whose registration is not deliverable; such a pin moves like a released one.
 pub async fn choose_sender(
     state: &AppState,
     org: i32,
     list: &[Manager],
     picker: PickerOptions,
     contact: &PhoneNumber,
+    registered_only: bool,
 ) -> Result<Option<Proposal>> {
     let sticky = list.contains(&Manager::StickySender);
     let mut moving_from: Option<String> = None;
@@ -46,7 +49,10 @@ pub async fn choose_sender(
                 else {
                     continue;
                 };
-                if pin.active && !moves_pin(pin.last_error_code) {
+                let deliverable = !registered_only
+                    || store::registration::is_deliverable(&state.db, org, &pin.user_number)
+                        .await?;
+                if pin.active && deliverable && !moves_pin(pin.last_error_code) {
                     store::phone_numbers::touch(&state.db, org, &pin.user_number, jobs::now_ms())
                         .await?;
                     return Ok(Some(Proposal {
@@ -59,12 +65,12 @@ pub async fn choose_sender(
                 }
             }
             Manager::NumpickerBasic => {
-                let Some(mut number) = pick_number(state, org, picker, contact).await? else {
+                let Some(mut number) = pick_number(state, org, picker, contact, registered_only).await? else {
                     continue;
                 };
                 if moving_from.as_ref() == Some(&number) {
                     // The least recently used was the number we move away from; take the next.
-                    if let Some(other) = pick_number(state, org, picker, contact).await? {
+                    if let Some(other) = pick_number(state, org, picker, contact, registered_only).await? {
                         number = other;
                     }
                 }
@@ -106,6 +112,7 @@ async fn pick_number(
     org: i32,
     picker: PickerOptions,
     contact: &PhoneNumber,
+    registered_only: bool,
 ) -> Result<Option<String>> {
     let now = jobs::now_ms();
     let area_code = contact.area_code();
@@ -121,7 +128,14 @@ async fn pick_number(
     ];
     for tier in tiers.into_iter().flatten() {
         if let Some(number) =
-            store::phone_numbers::take_least_recently_used(&state.db, org, tier, now).await?
+            store::phone_numbers::take_least_recently_used(
+            &state.db,
+            org,
+            tier,
+            now,
+            registered_only,
+        )
+        .await?
         {
             return Ok(Some(number.phone_number));
         }
