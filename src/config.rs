@@ -318,6 +318,12 @@ pub struct Settings {
     /// Most mutation fields one GraphQL request carries (`sendMessage` included).
     #[arg(long, env = "GRAPHQL_MAX_MUTATION_FIELDS", default_value_t = 10)]
     pub graphql_max_mutation_fields: usize,
+    /// Whether organizations that never chose enforce registration (issue #16): their sends only
+    /// go out from local numbers on an active 10DLC campaign and verified toll-free numbers.
+    /// An organization changes it with `updateRegistrationSettings(enforced:)`; turn the default
+    /// off only for accounts Bandwidth exempts from registration.
+    #[arg(long, env = "REGISTRATION_ENFORCED_DEFAULT", default_value = "true", action = clap::ArgAction::Set, value_parser = clap::builder::BoolishValueParser::new())]
+    pub registration_enforced_default: bool,
     /// Whether the schema answers introspection (`__schema`, `__type`); GraphiQL needs it. Turn it
     /// off in production with `false`.
     #[arg(long, env = "GRAPHQL_INTROSPECTION", default_value = "true", action = clap::ArgAction::Set, value_parser = clap::builder::BoolishValueParser::new())]

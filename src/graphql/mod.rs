@@ -7,6 +7,7 @@ pub mod limits;
 mod mutation;
 mod organization;
 mod query;
+mod registration;
 mod settings;
 mod types;
 

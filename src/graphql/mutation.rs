@@ -12,9 +12,13 @@ use crate::error::AppError;
 use crate::services::access::{self, Role};
 use crate::services::{credentials, managers, messaging, numbers, provisioning, vendor};
 
-/// Root mutation type: the core mutations and those of Spoke's Settings page.
+/// Root mutation type: the core mutations, those of Spoke's Settings page and registration's.
 #[derive(MergedObject, Default)]
-pub struct MutationRoot(CoreMutation, SettingsMutation);
+pub struct MutationRoot(
+    CoreMutation,
+    SettingsMutation,
+    super::registration::RegistrationMutation,
+);
 
 /// Credentials, provisioning, numbers, sending and Spoke's service sections.
 #[derive(Default)]

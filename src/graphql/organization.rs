@@ -144,6 +144,24 @@ impl Organization {
         ))
     }
 
+    /// The 10DLC campaigns of the Bandwidth account as last refreshed (admins and owners).
+    async fn ten_dlc_campaigns(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<super::registration::TenDlcCampaign>> {
+        caller(ctx).gql()?.require(self.0.id, Role::Admin).gql()?;
+        super::registration::ten_dlc_campaigns(ctx, self.0.id).await
+    }
+
+    /// Registration enforcement and the default campaign (admins and owners).
+    async fn registration_settings(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<super::registration::RegistrationSettings> {
+        caller(ctx).gql()?.require(self.0.id, Role::Admin).gql()?;
+        super::registration::registration_settings(ctx, self.0.id).await
+    }
+
     /// Whether the Phone Numbers page is on (on unless the organization's settings turn it off).
     async fn phone_inventory_enabled(&self) -> bool {
         organizations::phone_inventory_enabled(&self.stored_settings())

@@ -202,7 +202,10 @@ impl From<crate::services::jobs::Job> for JobRequest {
 
 /// One of the organization's numbers.
 #[derive(Debug, Clone, SimpleObject)]
+#[graphql(complex)]
 pub struct PhoneNumber {
+    #[graphql(skip)]
+    pub organization_id: i32,
     pub id: String,
     /// E.164.
     pub phone_number: String,
@@ -220,6 +223,7 @@ pub struct PhoneNumber {
 impl From<crate::store::entities::phone_number::Model> for PhoneNumber {
     fn from(n: crate::store::entities::phone_number::Model) -> Self {
         Self {
+            organization_id: n.organization_id,
             id: n.id.to_string(),
             phone_number: n.phone_number,
             area_code: n.area_code,

@@ -11,7 +11,7 @@ use sea_orm::SqlErr;
 use crate::error::{AppError, Result};
 use crate::services::managers;
 use crate::services::phone::PhoneNumber;
-use crate::services::{bandwidth_api, organizations, outcomes, senders};
+use crate::services::{bandwidth_api, organizations, outcomes, registration, senders};
 use crate::state::AppState;
 use crate::store;
 use crate::store::entities::message;
@@ -68,6 +68,7 @@ pub async fn send_message(
     let settings = organizations::settings(state, organization_id).await?;
     let manager_list = managers::for_org(&state.settings.service_managers, &settings)?;
     let picker = managers::picker_options(&settings);
+    let registered_only = registration::enforced(state, &settings);
     let (client, account) = bandwidth_api::client_for_org(state, organization_id).await?;
     let application_id = account.application_id.clone().ok_or_else(|| {
         AppError::Conflict("this organization has no Bandwidth messaging application yet: run provisionBandwidth first".into())
@@ -101,9 +102,32 @@ pub async fn send_message(
         Err(e) => return Err(e.into()),
     };
 
-    let Some(proposal) =
-        senders::choose_sender(state, organization_id, &manager_list, picker, &contact).await?
+    let Some(proposal) = senders::choose_sender(
+        state,
+        organization_id,
+        &manager_list,
+        picker,
+        &contact,
+        registered_only,
+    )
+    .await?
     else {
+        if registered_only
+            && let Some(refusal) = registration::preflight_refusal(state, organization_id).await?
+        {
+            store::sends::settle(
+                &state.db,
+                stored.id,
+                &["QUEUED"],
+                Outcome {
+                    send_status: "ERROR",
+                    error_description: Some(refusal.to_string()),
+                    ..Default::default()
+                },
+            )
+            .await?;
+            return Err(refusal);
+        }
         let reason = "no active sending number: buy numbers (buyPhoneNumbers) or sync them (syncPhoneNumbers)";
         store::sends::settle(
             &state.db,

@@ -323,6 +323,12 @@ pub async fn buy(
         .await
         .map_err(Failure::from)?;
     txn.commit().await.map_err(Failure::from)?;
+    // Issue #16: numbers go onto the organization's default 10DLC campaign within this job.
+    let bought: Vec<String> = arrived.iter().map(|n| n.phone_number.clone()).collect();
+    let registered = crate::services::registration::assign::assign_bought(state, job, &bought)
+        .await
+        .map(|note| format!("; {note}"))
+        .unwrap_or_default();
     let reasons = describe(&order.errors());
     let what = if area_codes::is_toll_free(area_code) {
         "toll-free numbers"
@@ -331,11 +337,11 @@ pub async fn buy(
     };
     match order.order_status {
         Some(OrderStatus::Complete) => Ok(format!(
-            "bought {} in {area_code} (Bandwidth order {order_id})",
+            "bought {} in {area_code} (Bandwidth order {order_id}){registered}",
             count(arrived.len(), "number")
         )),
         Some(OrderStatus::Partial) => Ok(format!(
-            "partial order: {} of {limit} {what} arrived in {area_code} (Bandwidth order {order_id}); Bandwidth said: {reasons}",
+            "partial order: {} of {limit} {what} arrived in {area_code} (Bandwidth order {order_id}); Bandwidth said: {reasons}{registered}",
             arrived.len()
         )),
         _ => Err(JobFailure::permanent(format!(

@@ -213,7 +213,8 @@ async fn run_to_the_end(
 
 /// Whether the organization can send (SPEC §4): credentials stored, a messaging application, a
 /// valid service-manager list with a number picker in it (without one, a contact who has no
-/// sticky number cannot be texted), and at least one active number.
+/// sticky number cannot be texted), and at least one active number that can deliver (on an
+/// active 10DLC campaign or verified toll-free, when the organization enforces registration).
 pub async fn is_fully_configured(state: &AppState, organization_id: i32) -> Result<bool> {
     let Some(account) = store::accounts::find(&state.db, organization_id).await? else {
         return Ok(false);
@@ -226,7 +227,8 @@ pub async fn is_fully_configured(state: &AppState, organization_id: i32) -> Resu
         Ok(list) if list.iter().any(|m| m.is_picker()) => {}
         _ => return Ok(false),
     }
-    Ok(store::phone_numbers::has_active(&state.db, organization_id).await?)
+    // Issue #16: with registration enforced, only a number that can deliver counts.
+    crate::services::registration::has_deliverable_number(state, organization_id).await
 }
 
 /// A short name within Bandwidth's strictest limit (10 alphanumerics): `Spoke<orgId>`, or

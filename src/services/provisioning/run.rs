@@ -370,6 +370,8 @@ impl Run<'_> {
         let (site, peer) = self.site_and_peer()?;
         let mut wanted = SmsFeature::http(true);
         wanted.settings.short_code = Some(true);
+        // Issue #16: per-number 10DLC campaigns need a permissive location A2P setting.
+        wanted.settings.a2p_long_code = Some(A2P_PER_NUMBER.to_owned());
         match self.client.get_sms_feature(&site, &peer).await {
             Ok(current) => {
                 // Keep what else is set there (A2P campaign, other zones).
@@ -378,11 +380,12 @@ impl Run<'_> {
                 feature.settings.short_code = Some(true);
                 feature.settings.protocol = Some("HTTP".to_owned());
                 feature.settings.zone1 = Some(true);
+                let a2p_note = a2p_check(&mut feature);
                 self.client
                     .update_sms_feature(&site, &peer, &feature)
                     .await?;
                 Ok(Finished::done(format!(
-                    "updated SMS on location {peer}: HTTP (Messaging v2), toll-free and short codes on"
+                    "updated SMS on location {peer}: HTTP (Messaging v2), toll-free and short codes on{a2p_note}"
                 )))
             }
             Err(e) if is_absent(&e) => {
@@ -390,7 +393,7 @@ impl Run<'_> {
                     .create_sms_feature(&site, &peer, &wanted)
                     .await?;
                 Ok(Finished::done(format!(
-                    "enabled SMS on location {peer}: HTTP (Messaging v2), toll-free and short codes on"
+                    "enabled SMS on location {peer}: HTTP (Messaging v2), toll-free and short codes on, per-number A2P allowed (A2pLongCode {A2P_PER_NUMBER})"
                 )))
             }
             Err(e) => Err(e.into()),
@@ -591,5 +594,33 @@ mod tests {
         assert!(is_local("http://[::1]:3000"));
         assert!(!is_local("https://spoke.example.org"));
         assert!(!is_local("http://[2001:db8::1]:3000"));
+    }
+}
+
+/// The location A2P setting that lets each number carry its own 10DLC campaign (contract-2 §2.0:
+/// `DefaultOn`/`DefaultOff` are permissive; numbers without a campaign stay person-to-person).
+const A2P_PER_NUMBER: &str = "DefaultOff";
+
+/// Checks an existing location's A2P setting: an absent one is set to [`A2P_PER_NUMBER`]; a
+/// permissive one is kept; `ON`/`OFF` (which refuse per-number campaigns, 5133) is kept too, since
+/// someone chose it, and the step says how to fix it.
+fn a2p_check(feature: &mut SmsFeature) -> String {
+    let current = feature.settings.a2p_long_code.clone();
+    match current.as_deref().map(|v| v.trim().to_ascii_uppercase().replace('_', "")) {
+        None => {
+            feature.settings.a2p_long_code = Some(A2P_PER_NUMBER.to_owned());
+            format!(", per-number A2P allowed (A2pLongCode {A2P_PER_NUMBER})")
+        }
+        Some(v) if v.is_empty() => {
+            feature.settings.a2p_long_code = Some(A2P_PER_NUMBER.to_owned());
+            format!(", per-number A2P allowed (A2pLongCode {A2P_PER_NUMBER})")
+        }
+        Some(v) if v == "DEFAULTON" || v == "DEFAULTOFF" => {
+            ", per-number A2P allowed".to_owned()
+        }
+        Some(_) => format!(
+            "; WARNING: the location's A2pLongCode is {}, which refuses per-number 10DLC campaigns (Bandwidth error 5133): change it to DefaultOff in Bandwidth's portal (location > SMS settings), or ask Bandwidth to turn off \"Enforce Location Long Code Settings\", then run assignPhoneNumbersToCampaign",
+            current.unwrap_or_default()
+        ),
     }
 }

@@ -175,6 +175,20 @@ pub async fn preflight_refusal(state: &AppState, organization_id: i32) -> Result
     )))
 }
 
+/// Queues a refresh of campaigns, numbers' campaigns and toll-free verifications.
+pub async fn request_refresh(state: &AppState, organization_id: i32) -> Result<crate::services::jobs::Job> {
+    crate::services::jobs::enqueue(state, organization_id, JobSpec::RefreshRegistrations).await
+}
+
+/// A number's stored registration, if any.
+pub async fn number_registration(
+    state: &AppState,
+    organization_id: i32,
+    phone_number: &str,
+) -> Result<Option<store::registration::number::Model>> {
+    Ok(store::registration::find_number(&state.db, organization_id, phone_number).await?)
+}
+
 /// Runs a registration job (assignment or refresh) for the job runner.
 pub async fn run_job(
     state: &AppState,
