@@ -99,6 +99,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 username,
                 password: password.expose().to_owned(),
                 order_polls_to_complete: order_polls,
+                // Sends need registration, as on Bandwidth (contract-2 §11).
+                enforce_registration: true,
                 ..Default::default()
             };
             eprintln!(

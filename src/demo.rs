@@ -18,7 +18,7 @@ use crate::emulator::{self, Emulator, EmulatorConfig};
 use crate::services::access::{self, Role};
 use crate::services::credentials::{self, Address, CredentialsUpdate};
 use crate::services::provisioning::{self, ProvisioningState, StepStatus};
-use crate::services::{jobs, numbers};
+use crate::services::{jobs, numbers, registration};
 use crate::startup::Application;
 use crate::state::AppState;
 
@@ -27,6 +27,8 @@ const AREA_CODES: [&str; 2] = ["919", "415"];
 const NUMBERS_PER_AREA_CODE: i32 = 3;
 /// A contact in the first area code, so the number picker's area-code match shows.
 const DEMO_CONTACT: &str = "+19195550123";
+/// The approved 10DLC campaign the demo seeds in the emulator and puts its numbers on.
+const DEMO_CAMPAIGN: &str = "CDEMO01";
 /// How long the seeding waits for a purchase job (the emulator completes orders at once).
 const JOB_WAIT: Duration = Duration::from_secs(60);
 
@@ -54,7 +56,12 @@ pub async fn run(
                 options.emulator_listen
             )
         })?;
-    let emulator = emulator::spawn(emulator_listener, EmulatorConfig::default())
+    // The emulator enforces registration as Bandwidth does: the demo registers its numbers.
+    let config = EmulatorConfig {
+        enforce_registration: true,
+        ..EmulatorConfig::default()
+    };
+    let emulator = emulator::spawn(emulator_listener, config)
         .await
         .context("the emulator did not start")?;
 
@@ -157,6 +164,22 @@ async fn seed(state: &AppState, emulator: &Emulator) -> anyhow::Result<Seed> {
         bail!("provisioning failed at {failed}");
     }
 
+    // Registration: an approved 10DLC campaign on the (emulated) account, read by a refresh, made
+    // the default campaign, so the purchases below put every number on it.
+    emulator.state().seed_campaign(DEMO_CAMPAIGN);
+    let refresh = registration::request_refresh(state, organization_id)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot refresh the campaigns: {e}"))?;
+    wait_for_job(state, organization_id, refresh.id).await?;
+    registration::campaigns::update_settings(
+        state,
+        organization_id,
+        Some(true),
+        Some(DEMO_CAMPAIGN.to_owned()),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("cannot name the default campaign: {e}"))?;
+
     for area_code in AREA_CODES {
         let job =
             numbers::request_purchase(state, organization_id, area_code, NUMBERS_PER_AREA_CODE)
@@ -186,11 +209,11 @@ async fn wait_for_job(state: &AppState, organization_id: i32, id: i32) -> anyhow
         match job.state.as_str() {
             "SUCCEEDED" => return Ok(()),
             "FAILED" => bail!(
-                "buying numbers failed: {}",
+                "job {id} failed: {}",
                 job.result_message.unwrap_or_default()
             ),
             _ if tokio::time::Instant::now() >= deadline => {
-                bail!("buying numbers did not finish within {JOB_WAIT:?}")
+                bail!("job {id} did not finish within {JOB_WAIT:?}")
             }
             _ => tokio::time::sleep(Duration::from_millis(100)).await,
         }
@@ -232,7 +255,7 @@ pub fn operations(organization_id: i32) -> [(&'static str, String); 3] {
                 r#"query Numbers {{
   organization(id: "{organization_id}") {{
     phoneNumberCounts {{ areaCode state availableCount allocatedCount }}
-    phoneNumbers {{ phoneNumber areaCode state status lastUsedAt }}
+    phoneNumbers {{ phoneNumber areaCode state status lastUsedAt campaignId registrationStatus }}
   }}
 }}"#
             ),

@@ -182,7 +182,7 @@ fn validate(body: &Value) -> Result<SendRequest, Vec<Value>> {
 }
 
 /// The failure every recipient of a send shares, from the sending number's side.
-fn sender_failure(world: &World, request: &SendRequest) -> Option<u32> {
+fn sender_failure(world: &World, request: &SendRequest, enforce_registration: bool) -> Option<u32> {
     let owned = rules::nanp_digits(&request.from).and_then(|d| world.numbers.get(&d));
     let Some(owned) = owned else {
         return Some(4405);
@@ -191,7 +191,13 @@ fn sender_failure(world: &World, request: &SendRequest) -> Option<u32> {
         .peers
         .get(&owned.peer_id)
         .and_then(|p| p.application_id.as_deref());
-    (app != Some(request.application_id.as_str())).then_some(4452)
+    if app != Some(request.application_id.as_str()) {
+        return Some(4452);
+    }
+    if enforce_registration {
+        return super::dashboard::registration::registration_failure(world, &owned.number);
+    }
+    None
 }
 
 /// `POST /users/{a}/messages`: 415 unless JSON; 400 `request-validation`; 202 with the message.
@@ -241,7 +247,7 @@ pub async fn send_message(
                 ),
             )]);
         };
-        (app, sender_failure(&world, &request))
+        (app, sender_failure(&world, &request, state.config().enforce_registration))
     };
 
     let mut response = json!({
@@ -268,7 +274,9 @@ pub async fn send_message(
             .map(|code| {
                 (
                     code,
-                    rules::error_code_name(code).unwrap_or("unknown-error"),
+                    rules::error_code_name(code)
+                        .or_else(|| rules::registration_error_name(code))
+                        .unwrap_or("unknown-error"),
                 )
             })
             .or_else(|| rules::destination_error(recipient));

@@ -26,6 +26,18 @@ pub fn error_code_name(code: u32) -> Option<&'static str> {
     })
 }
 
+/// Names of the registration failure codes missing from the round-1 table: 4476's official name
+/// is unconfirmed (contract-2 §9), so the emulator uses a descriptive one.
+pub fn registration_error_name(code: u32) -> Option<&'static str> {
+    match code {
+        4476 => Some("rejected-unregistered-from-number"),
+        4773 => Some("inactive-campaign"),
+        4774 => Some("provisioning-issue"),
+        4795 => Some("tfn-not-verified"),
+        _ => None,
+    }
+}
+
 /// The failure a destination triggers: its last four digits when they are a Bandwidth
 /// messaging error code (e.g. `+15555554720` → 4720 invalid-destination-address).
 pub fn destination_error(destination: &str) -> Option<(u32, &'static str)> {

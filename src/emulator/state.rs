@@ -32,6 +32,12 @@ pub struct EmulatorConfig {
     pub callback_max_attempts: u32,
     /// Delay before the first retry; doubles for each further retry.
     pub callback_backoff_base: Duration,
+    /// Whether sends need registration, as on Bandwidth since 2023/2024 (contract-2 §11): from a
+    /// local number on no campaign they fail with 4476, on a campaign a carrier rejected or
+    /// suspended with 4773, from a toll-free number not VERIFIED with 4795. Off by default so
+    /// library users and tests that do not register can still send; the `emulator` command and
+    /// `demo` turn it on.
+    pub enforce_registration: bool,
 }
 
 impl Default for EmulatorConfig {
@@ -44,6 +50,7 @@ impl Default for EmulatorConfig {
             callback_timeout: Duration::from_secs(10),
             callback_max_attempts: 5,
             callback_backoff_base: Duration::from_secs(1),
+            enforce_registration: false,
         }
     }
 }
@@ -214,6 +221,63 @@ pub struct MessageRecord {
     pub campaign_class: Option<String>,
 }
 
+/// A 10DLC campaign the account can use (seeded by `POST /_emulator/campaigns`, or imported).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TenDlcCampaign {
+    pub campaign_id: String,
+    /// `ACTIVE` or `EXPIRED`.
+    pub status: String,
+    pub description: String,
+    /// (carrier name, MNO id, status) per carrier.
+    pub mno: Vec<(String, String, String)>,
+    /// Bandwidth granted a T-Mobile number pool: no 49-number cap.
+    pub number_pool: bool,
+    /// Listed by the imports API rather than the CSP campaigns API.
+    pub imported: bool,
+}
+
+/// A TN option order.
+#[derive(Debug, Clone)]
+pub struct TnOptionOrder {
+    pub id: String,
+    pub customer_order_id: Option<String>,
+    pub created: String,
+    pub action: String,
+    pub campaign_id: Option<String>,
+    pub numbers: Vec<String>,
+    pub polls: u32,
+    pub status: OrderStatus,
+    pub errors: Vec<ListError>,
+    pub modified: String,
+}
+
+/// A toll-free number's verification.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TollFreeVerification {
+    /// E.164.
+    pub phone_number: String,
+    /// `PENDING`, `VERIFIED` or `UNVERIFIED`.
+    pub status: String,
+    pub internal_ticket_number: String,
+    pub decline_reason_description: Option<String>,
+    pub denial_status_code: Option<u32>,
+    pub resubmit_allowed: Option<bool>,
+    pub created: String,
+    pub modified: String,
+}
+
+/// A toll-free verification webhook subscription; the password is kept for delivery only.
+#[derive(Debug, Clone)]
+pub struct TfvSubscription {
+    pub id: String,
+    pub callback_url: String,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub created: String,
+}
+
 /// Everything Bandwidth would hold for the account.
 #[derive(Debug, Default)]
 pub struct World {
@@ -226,6 +290,19 @@ pub struct World {
     pub orders: BTreeMap<String, Order>,
     pub disconnects: BTreeMap<String, Disconnect>,
     pub messages: Vec<MessageRecord>,
+    /// 10DLC campaigns of the account, by id.
+    pub campaigns: BTreeMap<String, TenDlcCampaign>,
+    /// The campaign each number (10 digits) is on.
+    pub tn_campaigns: BTreeMap<String, String>,
+    pub tn_option_orders: BTreeMap<String, TnOptionOrder>,
+    /// Numbers (10 digits) the next TN option orders fail, with (code, description).
+    pub tn_option_failures: BTreeMap<String, (u32, String)>,
+    /// Toll-free verifications by E.164 number.
+    pub toll_free_verifications: BTreeMap<String, TollFreeVerification>,
+    pub tfv_subscriptions: Vec<TfvSubscription>,
+    /// When set, Campaign Management answers this (status, code, description): a missing role
+    /// or feature.
+    pub campaign_management_refusal: Option<(u16, u32, String)>,
 }
 
 impl World {
@@ -364,6 +441,13 @@ impl EmulatorState {
 
     pub(crate) fn generation(&self) -> u64 {
         self.inner.generation.load(Ordering::SeqCst)
+    }
+
+    /// Adds an ACTIVE 10DLC campaign approved by every carrier to the account (what
+    /// `POST /_emulator/campaigns {campaignId}` does), for `demo`.
+    pub fn seed_campaign(&self, campaign_id: &str) {
+        let campaign = super::dashboard::registration::approved(campaign_id, false, false);
+        self.world().campaigns.insert(campaign_id.to_owned(), campaign);
     }
 
     /// Forgets every resource, record and fault, and stops pending callback deliveries.

@@ -10,7 +10,7 @@ use crate::bandwidth;
 use crate::services::access::Role;
 use crate::services::registration::{self, assign, campaigns, tollfree};
 use crate::state::AppState;
-use crate::store::registration::campaign;
+use crate::store::entities::tendlc_campaign as campaign;
 
 /// A 10DLC campaign Bandwidth lists for the organization's account.
 #[derive(Debug, Clone, SimpleObject)]
@@ -167,7 +167,7 @@ impl PhoneNumber {
     async fn registration(
         &self,
         ctx: &Context<'_>,
-    ) -> Result<Option<crate::store::registration::number::Model>> {
+    ) -> Result<Option<crate::store::entities::number_registration::Model>> {
         registration::number_registration(state(ctx), self.organization_id, &self.phone_number)
             .await
             .gql()

@@ -73,13 +73,13 @@ fn unavailable(org_id: i32, cause: &'static str, text: &str) -> Response {
 }
 
 /// A decimal organization id as written in the route (no sign, no leading zeros).
-fn parse_org(org: &str) -> Option<i32> {
+pub(super) fn parse_org(org: &str) -> Option<i32> {
     org.parse()
         .ok()
         .filter(|id: &i32| *id > 0 && id.to_string() == org)
 }
 
-enum Access {
+pub(super) enum Access {
     Granted,
     Challenged,
     UnknownOrg,
@@ -89,7 +89,7 @@ enum Access {
 /// Compares the credentials sent with the organization's, in constant time. The expected value
 /// is cached once the organization is known to exist; the database is asked only the first time
 /// right credentials arrive for an organization.
-async fn authorize(state: &super::HttpState, org_id: i32, headers: &HeaderMap) -> Access {
+pub(super) async fn authorize(state: &super::HttpState, org_id: i32, headers: &HeaderMap) -> Access {
     let Some(sent) = headers
         .get(header::AUTHORIZATION)
         .map(HeaderValue::as_bytes)
@@ -140,7 +140,7 @@ async fn authorize(state: &super::HttpState, org_id: i32, headers: &HeaderMap) -
     }
 }
 
-fn challenge() -> Response {
+pub(super) fn challenge() -> Response {
     let mut response = (StatusCode::UNAUTHORIZED, "callback credentials required").into_response();
     response.headers_mut().insert(
         header::WWW_AUTHENTICATE,

@@ -3,6 +3,7 @@
 mod bandwidth_webhook;
 mod graphql;
 mod health;
+mod tollfree_webhook;
 pub mod metrics;
 
 use std::collections::HashMap;
@@ -49,6 +50,11 @@ pub fn router(state: AppState) -> Router {
             "/bandwidth/{org_id}",
             post(bandwidth_webhook::receive)
                 .layer(DefaultBodyLimit::max(bandwidth_webhook::MAX_BODY)),
+        )
+        .route(
+            "/bandwidth/{org_id}/tollfree-verification",
+            post(tollfree_webhook::receive)
+                .layer(DefaultBodyLimit::max(tollfree_webhook::MAX_BODY)),
         )
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))

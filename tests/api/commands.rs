@@ -417,6 +417,11 @@ async fn demo_serves_graphiql_its_printed_operations_work_and_ctrl_c_stops_it_cl
                 .len(),
             6
         );
+        // The demo registered its numbers: all six are on its 10DLC campaign.
+        for number in listed["organization"]["phoneNumbers"].as_array().unwrap() {
+            assert_eq!(number["registrationStatus"], "REGISTERED", "{listed}");
+            assert_eq!(number["campaignId"], "CDEMO01", "{listed}");
+        }
     };
     let result = tokio::spawn(outcome).await;
 

@@ -89,6 +89,7 @@ pub async fn spawn_app_with_emulator_and(configure: impl FnOnce(&mut Settings)) 
         callback_timeout: Duration::from_secs(5),
         callback_max_attempts: 4,
         callback_backoff_base: Duration::from_millis(20),
+        enforce_registration: false,
         ..EmulatorConfig::default()
     };
     let listener = TcpListener::bind("127.0.0.1:0")
@@ -98,6 +99,30 @@ pub async fn spawn_app_with_emulator_and(configure: impl FnOnce(&mut Settings)) 
         .await
         .expect("the emulator starts");
     start(Some(emulator), configure).await
+}
+
+/// As [`spawn_app_with_emulator`], with registration enforced as Bandwidth does it (issue #16):
+/// the emulator fails sends from unregistered or unverified numbers, and new organizations
+/// enforce registration. The other spawn functions turn both off, so tests of other
+/// capabilities can buy numbers and send without registering them.
+pub async fn spawn_app_with_registration() -> TestApp {
+    let config = EmulatorConfig {
+        callback_timeout: Duration::from_secs(5),
+        callback_max_attempts: 4,
+        callback_backoff_base: Duration::from_millis(20),
+        enforce_registration: true,
+        ..EmulatorConfig::default()
+    };
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind the emulator");
+    let emulator = emulator::spawn(listener, config)
+        .await
+        .expect("the emulator starts");
+    start(Some(emulator), |settings| {
+        settings.registration_enforced_default = true;
+    })
+    .await
 }
 
 /// Starts the server over the given database (tests that compare backends pick both).
@@ -135,6 +160,8 @@ async fn start_on(
     };
     settings.bandwidth_dashboard_url = dashboard;
     settings.bandwidth_messaging_url = messaging;
+    // Registration is not these tests' subject: `spawn_app_with_registration` turns it on.
+    settings.registration_enforced_default = false;
     configure(&mut settings);
     let app = Application::build_on(listener, settings.clone(), true)
         .await

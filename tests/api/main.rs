@@ -14,6 +14,7 @@ mod migrations;
 mod numbers;
 mod properties;
 mod provisioning;
+mod registration;
 mod role_matrix;
 mod schema;
 mod sending;

@@ -217,6 +217,51 @@ fn access_rules() -> Vec<(&'static str, Role, &'static str)> {
             Role::Owner,
             "mutation($org: String!) { clearCachedOrgAndExtensionCaches(organizationId: $org) }",
         ),
+        (
+            "Organization.tenDlcCampaigns",
+            Role::Admin,
+            "query($org: String!) { organization(id: $org) { tenDlcCampaigns { campaignId } } }",
+        ),
+        (
+            "Organization.registrationSettings",
+            Role::Admin,
+            "query($org: String!) { organization(id: $org) { registrationSettings { enforced } } }",
+        ),
+        (
+            "MutationRoot.refreshRegistrations",
+            Role::Admin,
+            "mutation($org: ID!) { refreshRegistrations(organizationId: $org) { id } }",
+        ),
+        (
+            "MutationRoot.importTenDlcCampaign",
+            Role::Owner,
+            "mutation($org: ID!) { importTenDlcCampaign(organizationId: $org, campaignId: \"CA1\") { campaignId } }",
+        ),
+        (
+            "MutationRoot.updateTenDlcCampaign",
+            Role::Owner,
+            "mutation($org: ID!) { updateTenDlcCampaign(organizationId: $org, campaignId: \"CA1\", numberPool: true) { campaignId } }",
+        ),
+        (
+            "MutationRoot.assignPhoneNumbersToCampaign",
+            Role::Admin,
+            "mutation($org: ID!) { assignPhoneNumbersToCampaign(organizationId: $org, campaignId: \"CA1\", areaCode: \"919\") { id } }",
+        ),
+        (
+            "MutationRoot.removePhoneNumbersFromCampaign",
+            Role::Admin,
+            "mutation($org: ID!) { removePhoneNumbersFromCampaign(organizationId: $org, areaCode: \"919\") { id } }",
+        ),
+        (
+            "MutationRoot.updateRegistrationSettings",
+            Role::Owner,
+            "mutation($org: ID!) { updateRegistrationSettings(organizationId: $org, enforced: true) { enforced } }",
+        ),
+        (
+            "MutationRoot.submitTollFreeVerification",
+            Role::Owner,
+            "mutation($org: ID!) { submitTollFreeVerification(organizationId: $org, input: {phoneNumbers: [\"+18005552000\"], businessAddress: {name: \"n\", addr1: \"a\", city: \"c\", state: \"NC\", zip: \"27606\", url: \"https://example.org\"}, businessContact: {firstName: \"f\", lastName: \"l\", email: \"e@example.org\", phoneNumber: \"+19195551234\"}, messageVolume: 1000, useCase: \"2FA\", useCaseSummary: \"s\", productionMessageContent: \"p\", optInWorkflow: {description: \"d\", imageUrls: []}, businessEntityType: \"NON_PROFIT\"}) }",
+        ),
     ]
 }
 

@@ -24,6 +24,7 @@ mod applications;
 mod features;
 mod numbers;
 mod orders;
+pub(super) mod registration;
 mod sites;
 
 use axum::Router;
@@ -98,6 +99,47 @@ pub fn routes() -> Router<EmulatorState> {
         .route(
             "/accounts/{account}/disconnects/{disconnect}",
             get(numbers::get_disconnect),
+        )
+        .route(
+            "/accounts/{account}/campaignManagement/10dlc/campaigns",
+            get(registration::list_campaigns),
+        )
+        .route(
+            "/accounts/{account}/campaignManagement/10dlc/campaigns/imports",
+            get(registration::list_imported).post(registration::import_campaign),
+        )
+        .route(
+            "/accounts/{account}/campaignManagement/10dlc/campaigns/{campaign}/tn",
+            get(registration::campaign_numbers),
+        )
+        .route(
+            "/accounts/{account}/tnoptions",
+            axum::routing::post(registration::create_tn_option_order),
+        )
+        .route(
+            "/accounts/{account}/tnOptions",
+            axum::routing::post(registration::create_tn_option_order),
+        )
+        .route(
+            "/accounts/{account}/tnoptions/{order}",
+            get(registration::get_tn_option_order),
+        )
+        .route(
+            "/accounts/{account}/tnOptions/{order}",
+            get(registration::get_tn_option_order),
+        )
+        .route("/tns/{tn}/tndetails", get(registration::tn_details))
+        .route(
+            "/accounts/{account}/tollFreeVerification",
+            axum::routing::post(registration::submit_tfv),
+        )
+        .route(
+            "/accounts/{account}/tollFreeVerification/webhooks/subscriptions",
+            get(registration::list_tfv_subscriptions).post(registration::create_tfv_subscription),
+        )
+        .route(
+            "/accounts/{account}/phoneNumbers/{number}/tollFreeVerification",
+            get(registration::get_tfv),
         )
 }
 

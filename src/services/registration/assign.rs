@@ -90,7 +90,12 @@ async fn select(state: &AppState, organization_id: i32, selection: Selection) ->
             out
         }
         Selection::AreaCode(raw) => {
-            let area_code = crate::services::numbers::parse_area_code(&raw)?;
+            let area_code = raw.trim().to_owned();
+            if area_code.len() != 3 || !area_code.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(AppError::InvalidInput(format!(
+                    "area code {area_code:?} must be exactly three digits, e.g. \"919\""
+                )));
+            }
             let mut out: Vec<String> = active
                 .iter()
                 .filter(|(_, a)| **a == area_code)

@@ -8,7 +8,9 @@
 use sea_orm::{DatabaseTransaction, DbErr};
 
 use crate::clock::Clock;
-use crate::services::failures::SendFailure;
+// The outbox row type from the store: `services::failures` calls this handler, so naming its
+// re-export here would make a cycle among services modules.
+use crate::store::failures::SendFailure;
 use crate::services::registration::{BROKEN_CODES, kind_of};
 use crate::store;
 use crate::store::registration::NumberState;

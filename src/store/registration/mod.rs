@@ -1,8 +1,8 @@
 //! Queries on 10DLC campaigns and number registrations (issue #16). No business rules: which
 //! status makes a number deliverable is decided in `services::registration`.
 
-pub mod campaign;
-pub mod number;
+pub use super::entities::number_registration as number;
+pub use super::entities::tendlc_campaign as campaign;
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict, Query, SelectStatement};
