@@ -21,6 +21,8 @@ pub(crate) fn scan_dashboard_errors(body: &[u8]) -> Vec<ApiError> {
         code: Option<String>,
         description: Option<String>,
         telephone_number: Option<String>,
+        /// `Field` of a campaign call's TCR validation entry (`Errors/Error{Code,Field,Description}`).
+        field: Option<String>,
     }
 
     let mut reader = quick_xml::Reader::from_reader(body);
@@ -65,9 +67,13 @@ pub(crate) fn scan_dashboard_errors(body: &[u8]) -> Vec<ApiError> {
                     });
                 } else if frame.name == "Error" {
                     if let Some(code) = frame.code {
+                        let description = frame.description.clone().unwrap_or_default();
                         found.push(ApiError {
                             code,
-                            description: frame.description.clone().unwrap_or_default(),
+                            description: match &frame.field {
+                                Some(field) if !field.is_empty() => format!("{field}: {description}"),
+                                _ => description,
+                            },
                             telephone_number: frame.telephone_number.clone(),
                         });
                     }
@@ -79,6 +85,7 @@ pub(crate) fn scan_dashboard_errors(body: &[u8]) -> Vec<ApiError> {
                         "Code" => parent.code = Some(value),
                         "Description" => parent.description = Some(value),
                         "TelephoneNumber" => parent.telephone_number = Some(value),
+                        "Field" => parent.field = Some(value),
                         _ => {}
                     }
                 }

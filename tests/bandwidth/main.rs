@@ -5,6 +5,7 @@ mod account;
 mod errors;
 mod messaging;
 mod numbers;
+mod registration;
 mod support;
 
 /// Every payload copied into `tests/fixtures/` is exercised by some test of the crate (the
