@@ -426,3 +426,60 @@ async fn an_imported_campaign_is_listed_after_the_import_call() {
         .await;
     assert_eq!(error_code(&too_long), "BAD_USER_INPUT", "{too_long}");
 }
+
+#[tokio::test]
+async fn provisioning_a_new_location_allows_per_number_a2p_campaigns() {
+    let app = spawn_app_with_registration().await;
+    let (org, owner) = org_with_credentials(&app, json!({"address": address()})).await;
+    let outcome = provision(&app, &owner, org, json!(null)).await;
+    assert_eq!(outcome["state"], "COMPLETE", "{outcome}");
+    let sms = outcome["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "sms-settings")
+        .unwrap()
+        .clone();
+    assert!(sms["detail"].as_str().unwrap().contains("per-number A2P allowed (A2pLongCode DefaultOff)"), "{sms}");
+    let posted = requests(&app, "POST", "/features/sms").await;
+    assert!(posted[0]["body"].as_str().unwrap().contains("<A2pLongCode>DefaultOff</A2pLongCode>"), "{posted:?}");
+}
+
+#[tokio::test]
+async fn registration_inputs_are_checked_against_their_limits_before_any_work() {
+    let app = spawn_app_with_registration().await;
+    let (org, owner) = registered_org(&app).await;
+    let many: Vec<String> = (0..501).map(|i| format!("+1919555{i:04}")).collect();
+    let refused = assign(&app, &owner, org, Some(many.iter().map(String::as_str).collect()), None)
+        .await
+        .expect_err("refused");
+    assert_eq!(error_code(&refused), "BAD_USER_INPUT", "{refused}");
+    assert!(refused["errors"][0]["message"].as_str().unwrap().contains("at most 500 numbers"), "{refused}");
+    let refused = assign(&app, &owner, org, Some(vec!["+19195550100"]), Some("919")).await.expect_err("refused");
+    assert!(refused["errors"][0]["message"].as_str().unwrap().contains("not both"), "{refused}");
+    let bad_id = app
+        .graphql(Some(&owner), ASSIGN, json!({"org": org.to_string(), "campaign": "CA 1;drop", "areaCode": "919"}))
+        .await;
+    assert_eq!(error_code(&bad_id), "BAD_USER_INPUT", "{bad_id}");
+
+    let mut input = verification("+18005552000");
+    input["phoneNumbers"] = json!((0..11).map(|i| format!("+1800555{:04}", 2000 + i)).collect::<Vec<_>>());
+    input["optInWorkflow"]["imageUrls"] = json!((0..11).map(|i| format!("https://example.org/{i}.png")).collect::<Vec<_>>());
+    input["useCaseSummary"] = json!("x".repeat(501));
+    input["businessRegistrationType"] = json!("EIN");
+    let answer = app.graphql(Some(&owner), SUBMIT_TFV, json!({"org": org.to_string(), "input": input})).await;
+    assert_eq!(error_code(&answer), "BAD_USER_INPUT", "{answer}");
+    let text = answer["errors"][0]["message"].as_str().unwrap();
+    for part in ["1 to 10 toll-free numbers", "imageUrls takes at most 10", "useCaseSummary is longer than 500", "go together"] {
+        assert!(text.contains(part), "{part}: {text}");
+    }
+
+    let oversized = app
+        .client
+        .post(format!("{}/bandwidth/{org}/tollfree-verification", app.address))
+        .body(vec![b' '; 70 * 1024])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(oversized.status(), 413);
+}

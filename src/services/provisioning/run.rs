@@ -624,3 +624,26 @@ fn a2p_check(feature: &mut SmsFeature) -> String {
         ),
     }
 }
+
+#[cfg(test)]
+mod a2p_tests {
+    use super::*;
+
+    #[test]
+    fn an_existing_location_gets_per_number_a2p_unless_someone_chose_otherwise_and_is_told_the_fix() {
+        let mut absent = SmsFeature::http(true);
+        assert!(a2p_check(&mut absent).contains("per-number A2P allowed"));
+        assert_eq!(absent.settings.a2p_long_code.as_deref(), Some(A2P_PER_NUMBER));
+
+        let mut permissive = SmsFeature::http(true);
+        permissive.settings.a2p_long_code = Some("DEFAULT_ON".into());
+        assert_eq!(a2p_check(&mut permissive), ", per-number A2P allowed");
+        assert_eq!(permissive.settings.a2p_long_code.as_deref(), Some("DEFAULT_ON"));
+
+        let mut enforced = SmsFeature::http(true);
+        enforced.settings.a2p_long_code = Some("ON".into());
+        let note = a2p_check(&mut enforced);
+        assert!(note.contains("5133") && note.contains("DefaultOff"), "{note}");
+        assert_eq!(enforced.settings.a2p_long_code.as_deref(), Some("ON"), "kept as chosen");
+    }
+}
