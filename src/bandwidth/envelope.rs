@@ -71,7 +71,9 @@ pub(crate) fn scan_dashboard_errors(body: &[u8]) -> Vec<ApiError> {
                         found.push(ApiError {
                             code,
                             description: match &frame.field {
-                                Some(field) if !field.is_empty() => format!("{field}: {description}"),
+                                Some(field) if !field.is_empty() => {
+                                    format!("{field}: {description}")
+                                }
                                 _ => description,
                             },
                             telephone_number: frame.telephone_number.clone(),

@@ -46,16 +46,25 @@ impl NewTnOptionOrder {
             "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?><TnOptionOrder>",
         );
         if let Some(id) = &self.customer_order_id {
-            xml.push_str(&format!("<CustomerOrderId>{}</CustomerOrderId>", xml_escape(id)));
+            xml.push_str(&format!(
+                "<CustomerOrderId>{}</CustomerOrderId>",
+                xml_escape(id)
+            ));
         }
         xml.push_str("<TnOptionGroups><TnOptionGroup><Sms>on</Sms><A2pSettings>");
         xml.push_str(&format!("<Action>{}</Action>", self.action.as_str()));
         if let (A2pAction::AsSpecified, Some(campaign)) = (self.action, &self.campaign_id) {
-            xml.push_str(&format!("<CampaignId>{}</CampaignId>", xml_escape(campaign)));
+            xml.push_str(&format!(
+                "<CampaignId>{}</CampaignId>",
+                xml_escape(campaign)
+            ));
         }
         xml.push_str("</A2pSettings><TelephoneNumbers>");
         for tn in &self.telephone_numbers {
-            xml.push_str(&format!("<TelephoneNumber>{}</TelephoneNumber>", xml_escape(tn)));
+            xml.push_str(&format!(
+                "<TelephoneNumber>{}</TelephoneNumber>",
+                xml_escape(tn)
+            ));
         }
         xml.push_str("</TelephoneNumbers></TnOptionGroup></TnOptionGroups></TnOptionOrder>");
         xml
@@ -218,10 +227,7 @@ impl BandwidthClient {
     /// The messaging settings of one number (`GET /tns/{tn}/tndetails`, a path outside
     /// `/accounts`), with its campaign when it has one. `tn` is 10 digits.
     #[tracing::instrument(skip_all)]
-    pub async fn get_tn_messaging_settings(
-        &self,
-        tn: &str,
-    ) -> Result<TnMessagingSettings, Error> {
+    pub async fn get_tn_messaging_settings(&self, tn: &str) -> Result<TnMessagingSettings, Error> {
         let url = self.dashboard_root_url(&["tns", tn, "tndetails"]);
         let answer = self.dashboard(Method::GET, url, None, false).await?;
         let root = root_of(&answer)?;
@@ -368,7 +374,10 @@ impl BandwidthClient {
         e164: &str,
     ) -> Result<Option<TollFreeVerificationStatus>, Error> {
         let url = self.dashboard_url(&["phoneNumbers", e164, "tollFreeVerification"]);
-        match self.send(Api::Messaging, Method::GET, url, Body::Empty).await {
+        match self
+            .send(Api::Messaging, Method::GET, url, Body::Empty)
+            .await
+        {
             Ok(answer) => answer.json().map(Some),
             Err(Error::Rejected { status: 404, .. }) => Ok(None),
             Err(e) => Err(e),
@@ -386,7 +395,9 @@ impl BandwidthClient {
             data: Vec<TfvSubscription>,
         }
         let url = self.dashboard_url(&["tollFreeVerification", "webhooks", "subscriptions"]);
-        let answer = self.send(Api::Messaging, Method::GET, url, Body::Empty).await?;
+        let answer = self
+            .send(Api::Messaging, Method::GET, url, Body::Empty)
+            .await?;
         if answer.body.iter().all(u8::is_ascii_whitespace) {
             return Ok(Vec::new());
         }
@@ -434,7 +445,10 @@ mod tests {
         assert!(xml.contains("<Sms>on</Sms><A2pSettings><Action>asSpecified</Action><CampaignId>CA1</CampaignId></A2pSettings>"), "{xml}");
         assert!(xml.contains("<TelephoneNumber>9195550100</TelephoneNumber>"));
         order.action = A2pAction::Delete;
-        assert!(!order.to_xml().contains("CampaignId"), "delete sends no campaign id");
+        assert!(
+            !order.to_xml().contains("CampaignId"),
+            "delete sends no campaign id"
+        );
     }
 
     #[test]

@@ -131,8 +131,9 @@ mod tests {
 
     #[test]
     fn reads_children_ignoring_case_and_trims_text() {
-        let root = parse(b"<?xml version=\"1.0\"?><A><orderId>\n x \n</orderId><B/><c>&amp;</c></A>")
-            .expect("xml");
+        let root =
+            parse(b"<?xml version=\"1.0\"?><A><orderId>\n x \n</orderId><B/><c>&amp;</c></A>")
+                .expect("xml");
         assert_eq!(root.text_of("OrderId").as_deref(), Some("x"));
         assert!(root.child("b").is_some());
         assert_eq!(root.text_of("C").as_deref(), Some("&"));

@@ -30,7 +30,10 @@ pub fn routes() -> Router<EmulatorState> {
         .route("/campaigns", post(seed_campaign).get(show_campaigns))
         .route("/campaigns/refusal", post(set_refusal))
         .route("/campaigns/unassign", post(unassign))
-        .route("/tnoptions/failures", post(add_failure).delete(clear_failures))
+        .route(
+            "/tnoptions/failures",
+            post(add_failure).delete(clear_failures),
+        )
         .route("/tollfree/decide", post(decide))
 }
 
@@ -40,7 +43,8 @@ fn bad(message: &str) -> Response {
 
 fn digits_of(number: &str) -> Option<String> {
     rules::nanp_digits(number).or_else(|| {
-        (number.len() == 10 && number.bytes().all(|b| b.is_ascii_digit())).then(|| number.to_string())
+        (number.len() == 10 && number.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| number.to_string())
     })
 }
 
@@ -69,7 +73,10 @@ struct SeedCampaign {
     mno: Option<Vec<Mno>>,
 }
 
-async fn seed_campaign(State(state): State<EmulatorState>, axum::Json(seed): axum::Json<SeedCampaign>) -> Response {
+async fn seed_campaign(
+    State(state): State<EmulatorState>,
+    axum::Json(seed): axum::Json<SeedCampaign>,
+) -> Response {
     if seed.campaign_id.trim().is_empty() || seed.campaign_id.len() > 64 {
         return bad("campaignId must be 1 to 64 characters");
     }
@@ -81,10 +88,16 @@ async fn seed_campaign(State(state): State<EmulatorState>, axum::Json(seed): axu
         campaign.description = description;
     }
     if let Some(mno) = seed.mno {
-        campaign.mno = mno.into_iter().map(|m| (m.mno, m.mno_id, m.status.to_ascii_uppercase())).collect();
+        campaign.mno = mno
+            .into_iter()
+            .map(|m| (m.mno, m.mno_id, m.status.to_ascii_uppercase()))
+            .collect();
     }
     let body = serde_json::to_value(&campaign).unwrap_or(Value::Null);
-    state.world().campaigns.insert(campaign.campaign_id.clone(), campaign);
+    state
+        .world()
+        .campaigns
+        .insert(campaign.campaign_id.clone(), campaign);
     json_response(StatusCode::CREATED, &body)
 }
 
@@ -104,12 +117,16 @@ struct Refusal {
     description: Option<String>,
 }
 
-async fn set_refusal(State(state): State<EmulatorState>, axum::Json(r): axum::Json<Refusal>) -> Response {
+async fn set_refusal(
+    State(state): State<EmulatorState>,
+    axum::Json(r): axum::Json<Refusal>,
+) -> Response {
     let refusal = r.status.map(|status| {
         (
             status,
             r.code.unwrap_or(12055),
-            r.description.unwrap_or_else(|| "'10DLC' feature is not enabled on account".into()),
+            r.description
+                .unwrap_or_else(|| "'10DLC' feature is not enabled on account".into()),
         )
     });
     state.world().campaign_management_refusal = refusal.clone();
@@ -125,20 +142,37 @@ struct NumberOnly {
     description: Option<String>,
 }
 
-async fn unassign(State(state): State<EmulatorState>, axum::Json(n): axum::Json<NumberOnly>) -> Response {
-    let Some(digits) = digits_of(&n.number) else { return bad("number must be E.164 or 10 digits") };
+async fn unassign(
+    State(state): State<EmulatorState>,
+    axum::Json(n): axum::Json<NumberOnly>,
+) -> Response {
+    let Some(digits) = digits_of(&n.number) else {
+        return bad("number must be E.164 or 10 digits");
+    };
     let removed = state.world().tn_campaigns.remove(&digits);
     json_response(StatusCode::OK, &json!({"removedFrom": removed}))
 }
 
-async fn add_failure(State(state): State<EmulatorState>, axum::Json(n): axum::Json<NumberOnly>) -> Response {
-    let Some(digits) = digits_of(&n.number) else { return bad("number must be E.164 or 10 digits") };
+async fn add_failure(
+    State(state): State<EmulatorState>,
+    axum::Json(n): axum::Json<NumberOnly>,
+) -> Response {
+    let Some(digits) = digits_of(&n.number) else {
+        return bad("number must be E.164 or 10 digits");
+    };
     let failure = (
         n.code.unwrap_or(5132),
-        n.description.unwrap_or_else(|| "SMS attribute should be 'ON' for provisioning A2P".into()),
+        n.description
+            .unwrap_or_else(|| "SMS attribute should be 'ON' for provisioning A2P".into()),
     );
-    state.world().tn_option_failures.insert(digits.clone(), failure.clone());
-    json_response(StatusCode::CREATED, &json!({"number": digits, "code": failure.0, "description": failure.1}))
+    state
+        .world()
+        .tn_option_failures
+        .insert(digits.clone(), failure.clone());
+    json_response(
+        StatusCode::CREATED,
+        &json!({"number": digits, "code": failure.0, "description": failure.1}),
+    )
 }
 
 async fn clear_failures(State(state): State<EmulatorState>) -> Response {
@@ -159,7 +193,10 @@ struct Decision {
     resubmit_allowed: Option<bool>,
 }
 
-async fn decide(State(state): State<EmulatorState>, axum::Json(d): axum::Json<Decision>) -> Response {
+async fn decide(
+    State(state): State<EmulatorState>,
+    axum::Json(d): axum::Json<Decision>,
+) -> Response {
     let status = d.status.to_ascii_uppercase();
     if !["VERIFIED", "UNVERIFIED", "PENDING"].contains(&status.as_str()) {
         return bad("status must be VERIFIED, UNVERIFIED or PENDING");
@@ -168,14 +205,20 @@ async fn decide(State(state): State<EmulatorState>, axum::Json(d): axum::Json<De
         let mut world = state.world();
         let account = state.config().account_id.clone();
         let Some(v) = world.toll_free_verifications.get_mut(&d.phone_number) else {
-            return json_response(StatusCode::NOT_FOUND, &json!({"error": "no verification was submitted for this number"}));
+            return json_response(
+                StatusCode::NOT_FOUND,
+                &json!({"error": "no verification was submitted for this number"}),
+            );
         };
         v.status = status.clone();
         v.modified = now_rfc3339();
         let mut body = json!({"accountId": account, "phoneNumber": v.phone_number, "status": status,
                               "internalTicketNumber": v.internal_ticket_number});
         if status == "UNVERIFIED" {
-            v.decline_reason_description = d.decline_reason_description.clone().or(Some("Opt-in workflow is insufficient".into()));
+            v.decline_reason_description = d
+                .decline_reason_description
+                .clone()
+                .or(Some("Opt-in workflow is insufficient".into()));
             v.denial_status_code = d.denial_status_code.or(Some(511));
             v.resubmit_allowed = d.resubmit_allowed.or(Some(true));
             body["declineReasonDescription"] = json!(v.decline_reason_description);

@@ -247,7 +247,10 @@ pub async fn send_message(
                 ),
             )]);
         };
-        (app, sender_failure(&world, &request, state.config().enforce_registration))
+        (
+            app,
+            sender_failure(&world, &request, state.config().enforce_registration),
+        )
     };
 
     let mut response = json!({

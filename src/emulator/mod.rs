@@ -50,7 +50,10 @@ pub fn router(state: EmulatorState) -> Router {
         .nest("/api/v2", messaging)
         .nest("/api/v1", dashboard.clone())
         .nest("/api", dashboard)
-        .nest("/_emulator", control::routes().merge(control_registration::routes()))
+        .nest(
+            "/_emulator",
+            control::routes().merge(control_registration::routes()),
+        )
         .fallback(http::fallback)
         .layer(from_fn_with_state(state.clone(), http::record_and_inject))
         .with_state(state)

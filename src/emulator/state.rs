@@ -447,7 +447,9 @@ impl EmulatorState {
     /// `POST /_emulator/campaigns {campaignId}` does), for `demo`.
     pub fn seed_campaign(&self, campaign_id: &str) {
         let campaign = super::dashboard::registration::approved(campaign_id, false, false);
-        self.world().campaigns.insert(campaign_id.to_owned(), campaign);
+        self.world()
+            .campaigns
+            .insert(campaign_id.to_owned(), campaign);
     }
 
     /// Forgets every resource, record and fault, and stops pending callback deliveries.

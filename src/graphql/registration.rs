@@ -61,7 +61,11 @@ impl From<campaigns::RegistrationSettings> for RegistrationSettings {
     }
 }
 
-async fn campaign_out(state: &AppState, org: i32, c: campaign::Model) -> crate::error::Result<TenDlcCampaign> {
+async fn campaign_out(
+    state: &AppState,
+    org: i32,
+    c: campaign::Model,
+) -> crate::error::Result<TenDlcCampaign> {
     let count = campaigns::number_count(state, org, &c.campaign_id).await?;
     let default = campaigns::settings(state, org).await?.default_campaign_id;
     Ok(TenDlcCampaign {
@@ -154,7 +158,10 @@ impl PhoneNumber {
 
     /// Toll-free: whether Bandwidth allows resubmitting a denied verification.
     async fn resubmit_allowed(&self, ctx: &Context<'_>) -> Result<Option<bool>> {
-        Ok(self.registration(ctx).await?.and_then(|r| r.resubmit_allowed))
+        Ok(self
+            .registration(ctx)
+            .await?
+            .and_then(|r| r.resubmit_allowed))
     }
 
     /// Whether the number can deliver (what the picker needs when registration is enforced).
@@ -280,9 +287,18 @@ impl RegistrationMutation {
     /// Queues a refresh of the account's 10DLC campaigns, each local number's campaign and each
     /// toll-free number's verification from Bandwidth (admins and owners). A refresh that finds a
     /// broken number registered or verified again makes it deliverable again.
-    async fn refresh_registrations(&self, ctx: &Context<'_>, organization_id: ID) -> Result<Option<JobRequest>> {
+    async fn refresh_registrations(
+        &self,
+        ctx: &Context<'_>,
+        organization_id: ID,
+    ) -> Result<Option<JobRequest>> {
         let org = member_of(ctx, &organization_id, Role::Admin)?;
-        Ok(Some(registration::request_refresh(state(ctx), org).await.gql()?.into()))
+        Ok(Some(
+            registration::request_refresh(state(ctx), org)
+                .await
+                .gql()?
+                .into(),
+        ))
     }
 
     /// Imports a campaign registered with another registrar into the Bandwidth account (owners;
@@ -310,7 +326,9 @@ impl RegistrationMutation {
     ) -> Result<Option<TenDlcCampaign>> {
         let org = member_of(ctx, &organization_id, Role::Owner)?;
         let state = state(ctx);
-        let stored = campaigns::set_number_pool(state, org, &campaign_id, number_pool).await.gql()?;
+        let stored = campaigns::set_number_pool(state, org, &campaign_id, number_pool)
+            .await
+            .gql()?;
         Ok(Some(campaign_out(state, org, stored).await.gql()?))
     }
 
@@ -345,7 +363,12 @@ impl RegistrationMutation {
     ) -> Result<Option<JobRequest>> {
         let org = member_of(ctx, &organization_id, Role::Admin)?;
         let selection = assign::Selection::from_input(phone_numbers, area_code).gql()?;
-        Ok(Some(assign::request_removal(state(ctx), org, selection).await.gql()?.into()))
+        Ok(Some(
+            assign::request_removal(state(ctx), org, selection)
+                .await
+                .gql()?
+                .into(),
+        ))
     }
 
     /// Turns registration enforcement on or off and names (or clears, with `""`) the default

@@ -89,7 +89,11 @@ pub(super) enum Access {
 /// Compares the credentials sent with the organization's, in constant time. The expected value
 /// is cached once the organization is known to exist; the database is asked only the first time
 /// right credentials arrive for an organization.
-pub(super) async fn authorize(state: &super::HttpState, org_id: i32, headers: &HeaderMap) -> Access {
+pub(super) async fn authorize(
+    state: &super::HttpState,
+    org_id: i32,
+    headers: &HeaderMap,
+) -> Access {
     let Some(sent) = headers
         .get(header::AUTHORIZATION)
         .map(HeaderValue::as_bytes)

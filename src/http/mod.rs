@@ -3,8 +3,8 @@
 mod bandwidth_webhook;
 mod graphql;
 mod health;
-mod tollfree_webhook;
 pub mod metrics;
+mod tollfree_webhook;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};

@@ -32,9 +32,15 @@ pub async fn receive(
             tracing::debug!(org = %org, "toll-free verification webhook without valid credentials: challenging");
             return challenge();
         }
-        Access::UnknownOrg => return (StatusCode::NOT_FOUND, "unknown organization").into_response(),
+        Access::UnknownOrg => {
+            return (StatusCode::NOT_FOUND, "unknown organization").into_response();
+        }
         Access::Unavailable => {
-            return (StatusCode::SERVICE_UNAVAILABLE, "the database is unavailable").into_response();
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the database is unavailable",
+            )
+                .into_response();
         }
     }
     match tollfree::apply_webhook(&state.app, org_id, &body).await {
@@ -42,7 +48,11 @@ pub async fn receive(
         Err(AppError::InvalidInput(message)) => (StatusCode::BAD_REQUEST, message).into_response(),
         Err(e) => {
             tracing::warn!(org_id, error = %e, "toll-free verification webhook not stored");
-            (StatusCode::SERVICE_UNAVAILABLE, "the status could not be stored").into_response()
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the status could not be stored",
+            )
+                .into_response()
         }
     }
 }

@@ -21,7 +21,10 @@ const SUBMIT_TFV: &str = "mutation($org: ID!, $input: TollFreeVerificationInput!
 /// and read by a refresh.
 async fn registered_org(app: &TestApp) -> (i32, String) {
     let (org, owner) = org_with_credentials(app, json!({"address": address()})).await;
-    assert_eq!(provision(app, &owner, org, json!(null)).await["state"], "COMPLETE");
+    assert_eq!(
+        provision(app, &owner, org, json!(null)).await["state"],
+        "COMPLETE"
+    );
     let seeded = app
         .emulator_post("/_emulator/campaigns", json!({"campaignId": CAMPAIGN}))
         .await;
@@ -32,7 +35,9 @@ async fn registered_org(app: &TestApp) -> (i32, String) {
 }
 
 async fn refresh(app: &TestApp, owner: &str, org: i32) -> Value {
-    let answer = app.graphql(Some(owner), REFRESH, json!({"org": org.to_string()})).await;
+    let answer = app
+        .graphql(Some(owner), REFRESH, json!({"org": org.to_string()}))
+        .await;
     let id = answer["data"]["refreshRegistrations"]["id"].clone();
     assert!(id.is_string(), "{answer}");
     wait_for_job(app, owner, org, &id).await
@@ -40,14 +45,30 @@ async fn refresh(app: &TestApp, owner: &str, org: i32) -> Value {
 
 async fn set_default_campaign(app: &TestApp, owner: &str, org: i32, campaign: &str) {
     let answer = app
-        .graphql(Some(owner), SETTINGS, json!({"org": org.to_string(), "campaign": campaign}))
+        .graphql(
+            Some(owner),
+            SETTINGS,
+            json!({"org": org.to_string(), "campaign": campaign}),
+        )
         .await;
-    assert_eq!(answer["data"]["updateRegistrationSettings"]["defaultCampaignId"], campaign, "{answer}");
-    assert_eq!(answer["data"]["updateRegistrationSettings"]["enforced"], true, "{answer}");
+    assert_eq!(
+        answer["data"]["updateRegistrationSettings"]["defaultCampaignId"], campaign,
+        "{answer}"
+    );
+    assert_eq!(
+        answer["data"]["updateRegistrationSettings"]["enforced"], true,
+        "{answer}"
+    );
 }
 
 /// Runs `assignPhoneNumbersToCampaign`: the job when it was queued, or the refusal.
-async fn assign(app: &TestApp, token: &str, org: i32, numbers: Option<Vec<&str>>, area_code: Option<&str>) -> Result<Value, Value> {
+async fn assign(
+    app: &TestApp,
+    token: &str,
+    org: i32,
+    numbers: Option<Vec<&str>>,
+    area_code: Option<&str>,
+) -> Result<Value, Value> {
     let answer = app
         .graphql(
             Some(token),
@@ -64,13 +85,18 @@ async fn assign(app: &TestApp, token: &str, org: i32, numbers: Option<Vec<&str>>
 }
 
 async fn organization(app: &TestApp, owner: &str, org: i32) -> Value {
-    let answer = app.graphql(Some(owner), NUMBERS, json!({"org": org.to_string()})).await;
+    let answer = app
+        .graphql(Some(owner), NUMBERS, json!({"org": org.to_string()}))
+        .await;
     assert!(answer["errors"].is_null(), "{answer}");
     answer["data"]["organization"].clone()
 }
 
 async fn numbers(app: &TestApp, owner: &str, org: i32) -> Vec<Value> {
-    organization(app, owner, org).await["phoneNumbers"].as_array().unwrap().clone()
+    organization(app, owner, org).await["phoneNumbers"]
+        .as_array()
+        .unwrap()
+        .clone()
 }
 
 fn number<'a>(list: &'a [Value], phone_number: &str) -> &'a Value {
@@ -98,14 +124,16 @@ async fn send_and_settle(app: &TestApp, token: &str, org: i32, contact: &str) ->
     let sent = send(app, token, org, contact, "Registered hello").await;
     assert!(sent["errors"].is_null(), "{sent}");
     let messages = wait_for(app, token, org, contact, |m| {
-        m.last().is_some_and(|m| m["sendStatus"] == "DELIVERED" || m["sendStatus"] == "ERROR")
+        m.last()
+            .is_some_and(|m| m["sendStatus"] == "DELIVERED" || m["sendStatus"] == "ERROR")
     })
     .await;
     messages.last().unwrap().clone()
 }
 
 #[tokio::test]
-async fn three_numbers_bought_with_an_approved_default_campaign_are_all_on_it_in_the_emulator_and_a_send_from_one_is_delivered() {
+async fn three_numbers_bought_with_an_approved_default_campaign_are_all_on_it_in_the_emulator_and_a_send_from_one_is_delivered()
+ {
     let app = spawn_app_with_registration().await;
     let (org, owner) = registered_org(&app).await;
     set_default_campaign(&app, &owner, org, CAMPAIGN).await;
@@ -113,7 +141,10 @@ async fn three_numbers_bought_with_an_approved_default_campaign_are_all_on_it_in
     let bought = buy(&app, &owner, org, "919", 3).await;
     assert_eq!(bought["state"], "SUCCEEDED", "{bought}");
     assert!(
-        bought["resultMessage"].as_str().unwrap().contains("3 number(s) put on campaign CA100AA"),
+        bought["resultMessage"]
+            .as_str()
+            .unwrap()
+            .contains("3 number(s) put on campaign CA100AA"),
         "{bought}"
     );
     let on = on_campaign_in_emulator(&app, CAMPAIGN).await;
@@ -129,35 +160,54 @@ async fn three_numbers_bought_with_an_approved_default_campaign_are_all_on_it_in
     assert_eq!(view["fullyConfigured"], true, "{view}");
     assert_eq!(view["tenDlcCampaigns"][0]["numberCount"], 3, "{view}");
     assert_eq!(view["tenDlcCampaigns"][0]["isDefault"], true, "{view}");
-    assert_eq!(view["tenDlcCampaigns"][0]["carriers"][1]["status"], "APPROVED", "{view}");
+    assert_eq!(
+        view["tenDlcCampaigns"][0]["carriers"][1]["status"], "APPROVED",
+        "{view}"
+    );
 
     let texter = app.token(org, Role::Texter).await;
     let message = send_and_settle(&app, &texter, org, "+19195557001").await;
     assert_eq!(message["sendStatus"], "DELIVERED", "{message}");
-    let from = message["userNumber"].as_str().unwrap().trim_start_matches("+1").to_owned();
+    let from = message["userNumber"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("+1")
+        .to_owned();
     assert!(on.contains(&from), "{message}");
 }
 
 #[tokio::test]
-async fn with_enforcement_on_a_number_without_a_campaign_is_never_picked_and_alone_it_refuses_with_no_registered_number_until_it_is_assigned() {
+async fn with_enforcement_on_a_number_without_a_campaign_is_never_picked_and_alone_it_refuses_with_no_registered_number_until_it_is_assigned()
+ {
     let app = spawn_app_with_registration().await;
     let (org, owner) = registered_org(&app).await;
     let texter = app.token(org, Role::Texter).await;
     assert_eq!(buy(&app, &owner, org, "919", 1).await["state"], "SUCCEEDED");
     let listed = numbers(&app, &owner, org).await;
     assert_eq!(listed[0]["registrationStatus"], "UNREGISTERED");
-    assert_eq!(organization(&app, &owner, org).await["fullyConfigured"], false);
+    assert_eq!(
+        organization(&app, &owner, org).await["fullyConfigured"],
+        false
+    );
 
     let refused = send(&app, &texter, org, "+19195557001", "Hello").await;
     assert_eq!(error_code(&refused), "NO_REGISTERED_NUMBER", "{refused}");
     let text = refused["errors"][0]["message"].as_str().unwrap();
-    assert!(text.contains("1 local number(s) on no active 10DLC campaign"), "{text}");
+    assert!(
+        text.contains("1 local number(s) on no active 10DLC campaign"),
+        "{text}"
+    );
     assert!(text.contains("assignPhoneNumbersToCampaign"), "{text}");
-    assert!(requests(&app, "POST", "/messages").await.is_empty(), "Bandwidth was not called");
+    assert!(
+        requests(&app, "POST", "/messages").await.is_empty(),
+        "Bandwidth was not called"
+    );
 
     // A registered number elsewhere takes the traffic, even for contacts in 919.
     assert_eq!(buy(&app, &owner, org, "212", 1).await["state"], "SUCCEEDED");
-    let job = assign(&app, &owner, org, None, Some("212")).await.expect("queued");
+    let job = assign(&app, &owner, org, None, Some("212"))
+        .await
+        .expect("queued");
     assert_eq!(job["state"], "SUCCEEDED", "{job}");
     for contact in ["+19195557002", "+19195557003", "+19195557004"] {
         let message = send_and_settle(&app, &texter, org, contact).await;
@@ -165,7 +215,9 @@ async fn with_enforcement_on_a_number_without_a_campaign_is_never_picked_and_alo
         assert_eq!(message["sendStatus"], "DELIVERED", "{message}");
     }
 
-    let job = assign(&app, &owner, org, Some(vec!["+19195550100"]), None).await.expect("queued");
+    let job = assign(&app, &owner, org, Some(vec!["+19195550100"]), None)
+        .await
+        .expect("queued");
     assert_eq!(job["state"], "SUCCEEDED", "{job}");
     let message = send_and_settle(&app, &texter, org, "+19195557005").await;
     assert_eq!(message["userNumber"], "+19195550100", "{message}");
@@ -173,25 +225,43 @@ async fn with_enforcement_on_a_number_without_a_campaign_is_never_picked_and_alo
 }
 
 #[tokio::test]
-async fn a_50th_number_on_a_campaign_without_a_number_pool_is_refused_and_a_number_an_order_fails_keeps_its_code_and_text_while_the_others_are_assigned() {
+async fn a_50th_number_on_a_campaign_without_a_number_pool_is_refused_and_a_number_an_order_fails_keeps_its_code_and_text_while_the_others_are_assigned()
+ {
     let app = spawn_app_with_registration().await;
     let (org, owner) = registered_org(&app).await;
     for (area_code, count) in [("919", 20), ("212", 20), ("415", 10)] {
-        assert_eq!(buy(&app, &owner, org, area_code, count).await["state"], "SUCCEEDED");
+        assert_eq!(
+            buy(&app, &owner, org, area_code, count).await["state"],
+            "SUCCEEDED"
+        );
     }
-    app.emulator_post("/_emulator/tnoptions/failures", json!({"number": "+14155550100"}))
-        .await;
+    app.emulator_post(
+        "/_emulator/tnoptions/failures",
+        json!({"number": "+14155550100"}),
+    )
+    .await;
     for area_code in ["919", "212"] {
-        let job = assign(&app, &owner, org, None, Some(area_code)).await.expect("queued");
+        let job = assign(&app, &owner, org, None, Some(area_code))
+            .await
+            .expect("queued");
         assert_eq!(job["state"], "SUCCEEDED", "{job}");
     }
     let first_415: Vec<String> = (100..109).map(|i| format!("+1415555{i:04}")).collect();
-    let job = assign(&app, &owner, org, Some(first_415.iter().map(String::as_str).collect()), None)
-        .await
-        .expect("queued");
+    let job = assign(
+        &app,
+        &owner,
+        org,
+        Some(first_415.iter().map(String::as_str).collect()),
+        None,
+    )
+    .await
+    .expect("queued");
     assert_eq!(job["state"], "SUCCEEDED", "{job}");
     let message = job["resultMessage"].as_str().unwrap();
-    assert!(message.contains("8 number(s) put on campaign CA100AA; 1 failed"), "{message}");
+    assert!(
+        message.contains("8 number(s) put on campaign CA100AA; 1 failed"),
+        "{message}"
+    );
     assert!(message.contains("+14155550100 (code 5132)"), "{message}");
 
     let listed = numbers(&app, &owner, org).await;
@@ -199,16 +269,20 @@ async fn a_50th_number_on_a_campaign_without_a_number_pool_is_refused_and_a_numb
     assert_eq!(failed["registrationStatus"], "FAILED", "{failed}");
     assert_eq!(failed["registrationErrorCode"], "5132", "{failed}");
     assert_eq!(
-        failed["registrationDetail"],
-        "SMS attribute should be 'ON' for provisioning A2P",
+        failed["registrationDetail"], "SMS attribute should be 'ON' for provisioning A2P",
         "{failed}"
     );
     assert_eq!(failed["campaignId"], Value::Null);
-    assert_eq!(number(&listed, "+14155550101")["registrationStatus"], "REGISTERED");
+    assert_eq!(
+        number(&listed, "+14155550101")["registrationStatus"],
+        "REGISTERED"
+    );
     assert_eq!(on_campaign_in_emulator(&app, CAMPAIGN).await.len(), 48);
 
     // The 49th is taken, the 50th refused before Bandwidth is asked.
-    let job = assign(&app, &owner, org, Some(vec!["+14155550109"]), None).await.expect("queued");
+    let job = assign(&app, &owner, org, Some(vec!["+14155550109"]), None)
+        .await
+        .expect("queued");
     assert_eq!(job["state"], "SUCCEEDED", "{job}");
     let orders_before = requests(&app, "POST", "/tnoptions").await.len();
     let refused = assign(&app, &owner, org, Some(vec!["+14155550100"]), None)
@@ -216,13 +290,22 @@ async fn a_50th_number_on_a_campaign_without_a_number_pool_is_refused_and_a_numb
         .expect_err("refused");
     assert_eq!(error_code(&refused), "BAD_USER_INPUT", "{refused}");
     let text = refused["errors"][0]["message"].as_str().unwrap();
-    assert!(text.contains("has 49 number(s)") && text.contains("at most 49 per campaign"), "{text}");
+    assert!(
+        text.contains("has 49 number(s)") && text.contains("at most 49 per campaign"),
+        "{text}"
+    );
     assert!(text.contains("number pool"), "{text}");
-    assert_eq!(requests(&app, "POST", "/tnoptions").await.len(), orders_before);
+    assert_eq!(
+        requests(&app, "POST", "/tnoptions").await.len(),
+        orders_before
+    );
 
     // Marked as a pool here but not granted at Bandwidth: the emulator's cap fails the number.
     app.client
-        .delete(format!("{}/_emulator/tnoptions/failures", app.emulator().base_url()))
+        .delete(format!(
+            "{}/_emulator/tnoptions/failures",
+            app.emulator().base_url()
+        ))
         .send()
         .await
         .unwrap();
@@ -233,8 +316,13 @@ async fn a_50th_number_on_a_campaign_without_a_number_pool_is_refused_and_a_numb
             json!({"org": org.to_string()}),
         )
         .await;
-    assert_eq!(marked["data"]["updateTenDlcCampaign"]["numberPool"], true, "{marked}");
-    let job = assign(&app, &owner, org, Some(vec!["+14155550100"]), None).await.expect("queued");
+    assert_eq!(
+        marked["data"]["updateTenDlcCampaign"]["numberPool"], true,
+        "{marked}"
+    );
+    let job = assign(&app, &owner, org, Some(vec!["+14155550100"]), None)
+        .await
+        .expect("queued");
     assert_eq!(job["state"], "FAILED", "{job}");
     let failed = number(&numbers(&app, &owner, org).await, "+14155550100").clone();
     assert_eq!(failed["registrationErrorCode"], "12230", "{failed}");
@@ -256,35 +344,76 @@ fn verification(number: &str) -> Value {
 }
 
 #[tokio::test]
-async fn a_toll_free_number_is_not_picked_until_the_emulators_webhook_says_verified_and_a_forged_webhook_is_refused() {
+async fn a_toll_free_number_is_not_picked_until_the_emulators_webhook_says_verified_and_a_forged_webhook_is_refused()
+ {
     let app = spawn_app_with_registration().await;
     let (org, owner) = registered_org(&app).await;
     let texter = app.token(org, Role::Texter).await;
     assert_eq!(buy(&app, &owner, org, "800", 1).await["state"], "SUCCEEDED");
-    let toll_free = numbers(&app, &owner, org).await[0]["phoneNumber"].as_str().unwrap().to_owned();
-    assert_eq!(number(&numbers(&app, &owner, org).await, &toll_free)["registrationStatus"], "UNVERIFIED");
+    let toll_free = numbers(&app, &owner, org).await[0]["phoneNumber"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        number(&numbers(&app, &owner, org).await, &toll_free)["registrationStatus"],
+        "UNVERIFIED"
+    );
 
     let refused = send(&app, &texter, org, "+19195557001", "Hello").await;
     assert_eq!(error_code(&refused), "NO_REGISTERED_NUMBER", "{refused}");
-    assert!(refused["errors"][0]["message"].as_str().unwrap().contains("toll-free number(s) not VERIFIED"), "{refused}");
+    assert!(
+        refused["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("toll-free number(s) not VERIFIED"),
+        "{refused}"
+    );
 
     // Checked before Bandwidth is called.
     let mut bad = verification(&toll_free);
     bad["messageVolume"] = json!(5);
     bad["businessContact"]["email"] = json!("nobody");
-    let answer = app.graphql(Some(&owner), SUBMIT_TFV, json!({"org": org.to_string(), "input": bad})).await;
+    let answer = app
+        .graphql(
+            Some(&owner),
+            SUBMIT_TFV,
+            json!({"org": org.to_string(), "input": bad}),
+        )
+        .await;
     assert_eq!(error_code(&answer), "BAD_USER_INPUT", "{answer}");
     let text = answer["errors"][0]["message"].as_str().unwrap();
-    assert!(text.contains("messageVolume") && text.contains("businessContact.email"), "{text}");
-    assert!(requests(&app, "POST", "/tollFreeVerification").await.is_empty());
+    assert!(
+        text.contains("messageVolume") && text.contains("businessContact.email"),
+        "{text}"
+    );
+    assert!(
+        requests(&app, "POST", "/tollFreeVerification")
+            .await
+            .is_empty()
+    );
 
     let answer = app
-        .graphql(Some(&owner), SUBMIT_TFV, json!({"org": org.to_string(), "input": verification(&toll_free)}))
+        .graphql(
+            Some(&owner),
+            SUBMIT_TFV,
+            json!({"org": org.to_string(), "input": verification(&toll_free)}),
+        )
         .await;
-    assert_eq!(answer["data"]["submitTollFreeVerification"], json!([toll_free]), "{answer}");
-    assert_eq!(number(&numbers(&app, &owner, org).await, &toll_free)["registrationStatus"], "PENDING");
+    assert_eq!(
+        answer["data"]["submitTollFreeVerification"],
+        json!([toll_free]),
+        "{answer}"
+    );
+    assert_eq!(
+        number(&numbers(&app, &owner, org).await, &toll_free)["registrationStatus"],
+        "PENDING"
+    );
     let refused = send(&app, &texter, org, "+19195557002", "Hello").await;
-    assert_eq!(error_code(&refused), "NO_REGISTERED_NUMBER", "pending is not verified: {refused}");
+    assert_eq!(
+        error_code(&refused),
+        "NO_REGISTERED_NUMBER",
+        "pending is not verified: {refused}"
+    );
 
     // A webhook with wrong credentials changes nothing.
     let forged = app
@@ -296,14 +425,23 @@ async fn a_toll_free_number_is_not_picked_until_the_emulators_webhook_says_verif
         .await
         .unwrap();
     assert_eq!(forged.status(), 401);
-    assert_eq!(number(&numbers(&app, &owner, org).await, &toll_free)["registrationStatus"], "PENDING");
+    assert_eq!(
+        number(&numbers(&app, &owner, org).await, &toll_free)["registrationStatus"],
+        "PENDING"
+    );
 
     let decided = app
-        .emulator_post("/_emulator/tollfree/decide", json!({"phoneNumber": toll_free, "status": "VERIFIED"}))
+        .emulator_post(
+            "/_emulator/tollfree/decide",
+            json!({"phoneNumber": toll_free, "status": "VERIFIED"}),
+        )
         .await;
     assert_eq!(decided["deliveries"][0]["status"], 204, "{decided}");
     let listed = numbers(&app, &owner, org).await;
-    assert_eq!(number(&listed, &toll_free)["registrationStatus"], "VERIFIED");
+    assert_eq!(
+        number(&listed, &toll_free)["registrationStatus"],
+        "VERIFIED"
+    );
     assert_eq!(number(&listed, &toll_free)["deliverable"], true);
 
     let message = send_and_settle(&app, &texter, org, "+19195557003").await;
@@ -316,9 +454,16 @@ async fn a_denied_toll_free_verification_shows_its_reason_and_whether_a_resubmit
     let app = spawn_app_with_registration().await;
     let (org, owner) = registered_org(&app).await;
     assert_eq!(buy(&app, &owner, org, "800", 1).await["state"], "SUCCEEDED");
-    let toll_free = numbers(&app, &owner, org).await[0]["phoneNumber"].as_str().unwrap().to_owned();
+    let toll_free = numbers(&app, &owner, org).await[0]["phoneNumber"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let answer = app
-        .graphql(Some(&owner), SUBMIT_TFV, json!({"org": org.to_string(), "input": verification(&toll_free)}))
+        .graphql(
+            Some(&owner),
+            SUBMIT_TFV,
+            json!({"org": org.to_string(), "input": verification(&toll_free)}),
+        )
         .await;
     assert!(answer["errors"].is_null(), "{answer}");
     let decided = app
@@ -335,11 +480,15 @@ async fn a_denied_toll_free_verification_shows_its_reason_and_whether_a_resubmit
     assert_eq!(n["registrationErrorCode"], "511", "{n}");
     // The refresh job reads the same status back from Bandwidth.
     assert_eq!(refresh(&app, &owner, org).await["state"], "SUCCEEDED");
-    assert_eq!(number(&numbers(&app, &owner, org).await, &toll_free)["registrationDetail"], "Opt-in image missing");
+    assert_eq!(
+        number(&numbers(&app, &owner, org).await, &toll_free)["registrationDetail"],
+        "Opt-in image missing"
+    );
 }
 
 #[tokio::test]
-async fn a_send_bandwidth_fails_with_4476_marks_the_number_and_the_next_sends_use_another_registered_number() {
+async fn a_send_bandwidth_fails_with_4476_marks_the_number_and_the_next_sends_use_another_registered_number()
+ {
     let app = spawn_app_with_registration().await;
     let (org, owner) = registered_org(&app).await;
     set_default_campaign(&app, &owner, org, CAMPAIGN).await;
@@ -349,7 +498,8 @@ async fn a_send_bandwidth_fails_with_4476_marks_the_number_and_the_next_sends_us
     let first = send_and_settle(&app, &texter, org, "+19195557001").await;
     let lost = first["userNumber"].as_str().unwrap().to_owned();
     // Bandwidth loses the number's campaign without this server knowing.
-    app.emulator_post("/_emulator/campaigns/unassign", json!({"number": lost})).await;
+    app.emulator_post("/_emulator/campaigns/unassign", json!({"number": lost}))
+        .await;
     let second = send_and_settle(&app, &texter, org, "+19195557002").await;
     let other = second["userNumber"].as_str().unwrap().to_owned();
     assert_ne!(other, lost);
@@ -387,25 +537,40 @@ async fn a_send_bandwidth_fails_with_4476_marks_the_number_and_the_next_sends_us
 async fn a_refresh_without_the_campaign_management_role_says_what_to_ask_bandwidth_for() {
     let app = spawn_app_with_registration().await;
     let (org, owner) = org_with_credentials(&app, json!({"address": address()})).await;
-    assert_eq!(provision(&app, &owner, org, json!(null)).await["state"], "COMPLETE");
-    app.emulator_post("/_emulator/campaigns/refusal", json!({"status": 403, "code": 1001, "description": "Unauthorized"}))
-        .await;
+    assert_eq!(
+        provision(&app, &owner, org, json!(null)).await["state"],
+        "COMPLETE"
+    );
+    app.emulator_post(
+        "/_emulator/campaigns/refusal",
+        json!({"status": 403, "code": 1001, "description": "Unauthorized"}),
+    )
+    .await;
     let job = refresh(&app, &owner, org).await;
     assert_eq!(job["state"], "FAILED", "{job}");
     let text = job["resultMessage"].as_str().unwrap();
-    assert!(text.contains("ask Bandwidth to give this API user the Campaign Management role"), "{text}");
+    assert!(
+        text.contains("ask Bandwidth to give this API user the Campaign Management role"),
+        "{text}"
+    );
     app.emulator_post("/_emulator/campaigns/refusal", json!({"status": 400, "code": 12055, "description": "'10DLC' feature is not enabled on account"}))
         .await;
     let job = refresh(&app, &owner, org).await;
     let text = job["resultMessage"].as_str().unwrap();
-    assert!(text.contains("ask Bandwidth to enable 10DLC") && text.contains("10DLCImportCampaign"), "{text}");
+    assert!(
+        text.contains("ask Bandwidth to enable 10DLC") && text.contains("10DLCImportCampaign"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
 async fn an_imported_campaign_is_listed_after_the_import_call() {
     let app = spawn_app_with_registration().await;
     let (org, owner) = org_with_credentials(&app, json!({"address": address()})).await;
-    assert_eq!(provision(&app, &owner, org, json!(null)).await["state"], "COMPLETE");
+    assert_eq!(
+        provision(&app, &owner, org, json!(null)).await["state"],
+        "COMPLETE"
+    );
     let answer = app
         .graphql(
             Some(&owner),
@@ -413,10 +578,17 @@ async fn an_imported_campaign_is_listed_after_the_import_call() {
             json!({"org": org.to_string()}),
         )
         .await;
-    assert_eq!(answer["data"]["importTenDlcCampaign"], json!({"campaignId": "CJEUMDK", "status": "ACTIVE", "imported": true}), "{answer}");
+    assert_eq!(
+        answer["data"]["importTenDlcCampaign"],
+        json!({"campaignId": "CJEUMDK", "status": "ACTIVE", "imported": true}),
+        "{answer}"
+    );
     assert_eq!(refresh(&app, &owner, org).await["state"], "SUCCEEDED");
     let view = organization(&app, &owner, org).await;
-    assert_eq!(view["tenDlcCampaigns"][0]["campaignId"], "CJEUMDK", "{view}");
+    assert_eq!(
+        view["tenDlcCampaigns"][0]["campaignId"], "CJEUMDK",
+        "{view}"
+    );
     let too_long = app
         .graphql(
             Some(&owner),
@@ -440,9 +612,21 @@ async fn provisioning_a_new_location_allows_per_number_a2p_campaigns() {
         .find(|s| s["name"] == "sms-settings")
         .unwrap()
         .clone();
-    assert!(sms["detail"].as_str().unwrap().contains("per-number A2P allowed (A2pLongCode DefaultOff)"), "{sms}");
+    assert!(
+        sms["detail"]
+            .as_str()
+            .unwrap()
+            .contains("per-number A2P allowed (A2pLongCode DefaultOff)"),
+        "{sms}"
+    );
     let posted = requests(&app, "POST", "/features/sms").await;
-    assert!(posted[0]["body"].as_str().unwrap().contains("<A2pLongCode>DefaultOff</A2pLongCode>"), "{posted:?}");
+    assert!(
+        posted[0]["body"]
+            .as_str()
+            .unwrap()
+            .contains("<A2pLongCode>DefaultOff</A2pLongCode>"),
+        "{posted:?}"
+    );
 }
 
 #[tokio::test]
@@ -450,33 +634,79 @@ async fn registration_inputs_are_checked_against_their_limits_before_any_work() 
     let app = spawn_app_with_registration().await;
     let (org, owner) = registered_org(&app).await;
     let many: Vec<String> = (0..501).map(|i| format!("+1919555{i:04}")).collect();
-    let refused = assign(&app, &owner, org, Some(many.iter().map(String::as_str).collect()), None)
+    let refused = assign(
+        &app,
+        &owner,
+        org,
+        Some(many.iter().map(String::as_str).collect()),
+        None,
+    )
+    .await
+    .expect_err("refused");
+    assert_eq!(error_code(&refused), "BAD_USER_INPUT", "{refused}");
+    assert!(
+        refused["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("at most 500 numbers"),
+        "{refused}"
+    );
+    let refused = assign(&app, &owner, org, Some(vec!["+19195550100"]), Some("919"))
         .await
         .expect_err("refused");
-    assert_eq!(error_code(&refused), "BAD_USER_INPUT", "{refused}");
-    assert!(refused["errors"][0]["message"].as_str().unwrap().contains("at most 500 numbers"), "{refused}");
-    let refused = assign(&app, &owner, org, Some(vec!["+19195550100"]), Some("919")).await.expect_err("refused");
-    assert!(refused["errors"][0]["message"].as_str().unwrap().contains("not both"), "{refused}");
+    assert!(
+        refused["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not both"),
+        "{refused}"
+    );
     let bad_id = app
-        .graphql(Some(&owner), ASSIGN, json!({"org": org.to_string(), "campaign": "CA 1;drop", "areaCode": "919"}))
+        .graphql(
+            Some(&owner),
+            ASSIGN,
+            json!({"org": org.to_string(), "campaign": "CA 1;drop", "areaCode": "919"}),
+        )
         .await;
     assert_eq!(error_code(&bad_id), "BAD_USER_INPUT", "{bad_id}");
 
     let mut input = verification("+18005552000");
-    input["phoneNumbers"] = json!((0..11).map(|i| format!("+1800555{:04}", 2000 + i)).collect::<Vec<_>>());
-    input["optInWorkflow"]["imageUrls"] = json!((0..11).map(|i| format!("https://example.org/{i}.png")).collect::<Vec<_>>());
+    input["phoneNumbers"] = json!(
+        (0..11)
+            .map(|i| format!("+1800555{:04}", 2000 + i))
+            .collect::<Vec<_>>()
+    );
+    input["optInWorkflow"]["imageUrls"] = json!(
+        (0..11)
+            .map(|i| format!("https://example.org/{i}.png"))
+            .collect::<Vec<_>>()
+    );
     input["useCaseSummary"] = json!("x".repeat(501));
     input["businessRegistrationType"] = json!("EIN");
-    let answer = app.graphql(Some(&owner), SUBMIT_TFV, json!({"org": org.to_string(), "input": input})).await;
+    let answer = app
+        .graphql(
+            Some(&owner),
+            SUBMIT_TFV,
+            json!({"org": org.to_string(), "input": input}),
+        )
+        .await;
     assert_eq!(error_code(&answer), "BAD_USER_INPUT", "{answer}");
     let text = answer["errors"][0]["message"].as_str().unwrap();
-    for part in ["1 to 10 toll-free numbers", "imageUrls takes at most 10", "useCaseSummary is longer than 500", "go together"] {
+    for part in [
+        "1 to 10 toll-free numbers",
+        "imageUrls takes at most 10",
+        "useCaseSummary is longer than 500",
+        "go together",
+    ] {
         assert!(text.contains(part), "{part}: {text}");
     }
 
     let oversized = app
         .client
-        .post(format!("{}/bandwidth/{org}/tollfree-verification", app.address))
+        .post(format!(
+            "{}/bandwidth/{org}/tollfree-verification",
+            app.address
+        ))
         .body(vec![b' '; 70 * 1024])
         .send()
         .await

@@ -230,7 +230,10 @@ impl TollFreeVerificationStatus {
     pub fn is_pending(&self) -> bool {
         self.status.as_deref().is_some_and(|s| {
             let s = s.trim().to_ascii_uppercase();
-            s == "PENDING" || s.contains("PROGRESS") || s.contains("REQUESTED") || s.starts_with("WAITING")
+            s == "PENDING"
+                || s.contains("PROGRESS")
+                || s.contains("REQUESTED")
+                || s.starts_with("WAITING")
         })
     }
 }

@@ -22,7 +22,9 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::{error_list, parse_body};
-use crate::emulator::http::{json_error, json_response, location, response_status, xml, xml_created};
+use crate::emulator::http::{
+    json_error, json_response, location, response_status, xml, xml_created,
+};
 use crate::emulator::rules;
 use crate::emulator::state::{
     EmulatorState, ListError, OrderStatus, TenDlcCampaign, TfvSubscription, TnOptionOrder,
@@ -38,14 +40,17 @@ pub const CAP_CODE: u32 = 12230;
 const TN_OPTION_ROOT: &str = "TnOptionOrderResponse";
 
 fn refusal(world: &World, root: &str) -> Option<Response> {
-    world.campaign_management_refusal.as_ref().map(|(status, code, text)| {
-        response_status(
-            StatusCode::from_u16(*status).unwrap_or(StatusCode::FORBIDDEN),
-            root,
-            *code,
-            text,
-        )
-    })
+    world
+        .campaign_management_refusal
+        .as_ref()
+        .map(|(status, code, text)| {
+            response_status(
+                StatusCode::from_u16(*status).unwrap_or(StatusCode::FORBIDDEN),
+                root,
+                *code,
+                text,
+            )
+        })
 }
 
 fn campaign_element(name: &str, c: &TenDlcCampaign) -> Element {
@@ -72,7 +77,10 @@ pub async fn list_campaigns(State(state): State<EmulatorState>) -> Response {
     }
     let list: Vec<&TenDlcCampaign> = world.campaigns.values().filter(|c| !c.imported).collect();
     let body = Element::new("CampaignsResponse")
-        .with(Element::new("Campaigns").with_all(list.iter().map(|c| campaign_element("Campaign", c))))
+        .with(
+            Element::new("Campaigns")
+                .with_all(list.iter().map(|c| campaign_element("Campaign", c))),
+        )
         .with_leaf("TotalCount", list.len().to_string());
     xml(StatusCode::OK, &body)
 }
@@ -96,17 +104,36 @@ pub async fn list_imported(State(state): State<EmulatorState>) -> Response {
 /// `POST …/campaignManagement/10dlc/campaigns/imports`: 201; 400 1011 for an id over 12
 /// characters. An id the account does not know yet is taken as a campaign approved in TCR and
 /// shared with Bandwidth (only those can be imported, A-imp).
-pub async fn import_campaign(State(state): State<EmulatorState>, OriginalUri(uri): OriginalUri, headers: HeaderMap, body: String) -> Response {
+pub async fn import_campaign(
+    State(state): State<EmulatorState>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
     const ROOT: &str = "LongCodeImportCampaignResponse";
     let doc = match parse_body(&body, ROOT) {
         Ok(doc) => doc,
         Err(r) => return r,
     };
-    let Some(id) = doc.text_at(&["CampaignId"]).map(str::to_string).filter(|s| !s.is_empty()) else {
-        return response_status(StatusCode::BAD_REQUEST, ROOT, 1003, "CampaignId is required");
+    let Some(id) = doc
+        .text_at(&["CampaignId"])
+        .map(str::to_string)
+        .filter(|s| !s.is_empty())
+    else {
+        return response_status(
+            StatusCode::BAD_REQUEST,
+            ROOT,
+            1003,
+            "CampaignId is required",
+        );
     };
     if id.len() > 12 {
-        return response_status(StatusCode::BAD_REQUEST, ROOT, 1011, "CampaignId must be 12 characters or less");
+        return response_status(
+            StatusCode::BAD_REQUEST,
+            ROOT,
+            1011,
+            "CampaignId must be 12 characters or less",
+        );
     }
     let mut world = state.world();
     if let Some(r) = refusal(&world, ROOT) {
@@ -137,7 +164,10 @@ pub fn approved(id: &str, imported: bool, number_pool: bool) -> TenDlcCampaign {
 }
 
 /// `GET …/campaignManagement/10dlc/campaigns/{id}/tn`: the numbers on a campaign.
-pub async fn campaign_numbers(State(state): State<EmulatorState>, Path((_account, campaign)): Path<(String, String)>) -> Response {
+pub async fn campaign_numbers(
+    State(state): State<EmulatorState>,
+    Path((_account, campaign)): Path<(String, String)>,
+) -> Response {
     const ROOT: &str = "CampaignTnsResponse";
     let world = state.world();
     if let Some(r) = refusal(&world, ROOT) {
@@ -154,7 +184,13 @@ pub async fn campaign_numbers(State(state): State<EmulatorState>, Path((_account
         .collect();
     let body = Element::new(ROOT)
         .with_leaf("TotalCount", numbers.len().to_string())
-        .with(Element::new("TelephoneNumbers").with_all(numbers.iter().map(|n| Element::leaf("TelephoneNumber", (*n).clone()))));
+        .with(
+            Element::new("TelephoneNumbers").with_all(
+                numbers
+                    .iter()
+                    .map(|n| Element::leaf("TelephoneNumber", (*n).clone())),
+            ),
+        );
     xml(StatusCode::OK, &body)
 }
 
@@ -166,7 +202,14 @@ fn order_element(world: &World, account: &str, order: &TnOptionOrder) -> Element
     let group = Element::new("TnOptionGroup")
         .with_leaf("Sms", "on")
         .with(a2p)
-        .with(Element::new("TelephoneNumbers").with_all(order.numbers.iter().map(|n| Element::leaf("TelephoneNumber", n.clone()))));
+        .with(
+            Element::new("TelephoneNumbers").with_all(
+                order
+                    .numbers
+                    .iter()
+                    .map(|n| Element::leaf("TelephoneNumber", n.clone())),
+            ),
+        );
     let _ = world;
     Element::new("TnOptionOrder")
         .with_leaf("OrderCreateDate", order.created.clone())
@@ -194,26 +237,65 @@ pub async fn create_tn_option_order(
         Err(r) => return r,
     };
     let Some(group) = doc.path(&["TnOptionGroups", "TnOptionGroup"]) else {
-        return response_status(StatusCode::BAD_REQUEST, TN_OPTION_ROOT, 5081, "At least one TnOptionGroup with telephone numbers is required");
+        return response_status(
+            StatusCode::BAD_REQUEST,
+            TN_OPTION_ROOT,
+            5081,
+            "At least one TnOptionGroup with telephone numbers is required",
+        );
     };
     let numbers: Vec<String> = group
         .child("TelephoneNumbers")
-        .map(|t| t.children_named("TelephoneNumber").map(|n| n.text.clone()).collect())
+        .map(|t| {
+            t.children_named("TelephoneNumber")
+                .map(|n| n.text.clone())
+                .collect()
+        })
         .unwrap_or_default();
     if numbers.is_empty() {
-        return response_status(StatusCode::BAD_REQUEST, TN_OPTION_ROOT, 5081, "At least one telephone number is required");
+        return response_status(
+            StatusCode::BAD_REQUEST,
+            TN_OPTION_ROOT,
+            5081,
+            "At least one telephone number is required",
+        );
     }
-    let action = group.text_at(&["A2pSettings", "Action"]).unwrap_or("asSpecified").to_string();
-    let campaign_id = group.text_at(&["A2pSettings", "CampaignId"]).map(str::to_string).filter(|c| !c.is_empty());
+    let action = group
+        .text_at(&["A2pSettings", "Action"])
+        .unwrap_or("asSpecified")
+        .to_string();
+    let campaign_id = group
+        .text_at(&["A2pSettings", "CampaignId"])
+        .map(str::to_string)
+        .filter(|c| !c.is_empty());
     let known = ["asSpecified", "delete", "off", "systemDefault", "unchanged"];
-    let Some(action) = known.iter().find(|a| a.eq_ignore_ascii_case(&action)).map(|a| a.to_string()) else {
-        return response_status(StatusCode::BAD_REQUEST, TN_OPTION_ROOT, 5138, &format!("Invalid A2P action '{action}'"));
+    let Some(action) = known
+        .iter()
+        .find(|a| a.eq_ignore_ascii_case(&action))
+        .map(|a| a.to_string())
+    else {
+        return response_status(
+            StatusCode::BAD_REQUEST,
+            TN_OPTION_ROOT,
+            5138,
+            &format!("Invalid A2P action '{action}'"),
+        );
     };
     if action == "asSpecified" && campaign_id.is_none() {
-        return response_status(StatusCode::BAD_REQUEST, TN_OPTION_ROOT, 12822, "CampaignId is required for action asSpecified");
+        return response_status(
+            StatusCode::BAD_REQUEST,
+            TN_OPTION_ROOT,
+            12822,
+            "CampaignId is required for action asSpecified",
+        );
     }
     if action != "asSpecified" && campaign_id.is_some() {
-        return response_status(StatusCode::BAD_REQUEST, TN_OPTION_ROOT, 5134, "CampaignId and MessageClass are only allowed with action asSpecified");
+        return response_status(
+            StatusCode::BAD_REQUEST,
+            TN_OPTION_ROOT,
+            5134,
+            "CampaignId and MessageClass are only allowed with action asSpecified",
+        );
     }
     let now = now_rfc3339();
     let order = TnOptionOrder {
@@ -230,7 +312,9 @@ pub async fn create_tn_option_order(
     };
     let mut world = state.world();
     let body = Element::new(TN_OPTION_ROOT).with(order_element(&world, &account, &order));
-    world.tn_option_orders.insert(order.id.clone(), order.clone());
+    world
+        .tn_option_orders
+        .insert(order.id.clone(), order.clone());
     xml_created(&location(&headers, uri.path(), &order.id), &body)
 }
 
@@ -239,7 +323,11 @@ fn apply(world: &mut World, order: &mut TnOptionOrder) {
     let mut errors = Vec::new();
     for number in order.numbers.clone() {
         if let Some(e) = number_problem(world, order, &number) {
-            errors.push(ListError { code: e.0, description: e.1, telephone_number: Some(number) });
+            errors.push(ListError {
+                code: e.0,
+                description: e.1,
+                telephone_number: Some(number),
+            });
             continue;
         }
         match (order.action.as_str(), &order.campaign_id) {
@@ -272,35 +360,70 @@ fn number_problem(world: &World, order: &TnOptionOrder, number: &str) -> Option<
     }
     let sms = world.peers.get(&owned.peer_id).and_then(|p| p.sms.as_ref());
     let Some(sms) = sms else {
-        return Some((5145, "SMS is not enabled on the location of this telephone number".into()));
+        return Some((
+            5145,
+            "SMS is not enabled on the location of this telephone number".into(),
+        ));
     };
-    let long_code = sms.settings.iter().find(|(n, _)| n == "A2pLongCode").map(|(_, t)| t.trim().to_ascii_uppercase().replace('_', ""));
+    let long_code = sms
+        .settings
+        .iter()
+        .find(|(n, _)| n == "A2pLongCode")
+        .map(|(_, t)| t.trim().to_ascii_uppercase().replace('_', ""));
     if order.action == "asSpecified" {
-        if let Some(v) = long_code.filter(|v| v != "DEFAULTON" && v != "DEFAULTOFF" && !v.is_empty()) {
-            return Some((5133, format!("The location's A2pLongCode is {v}: it must be DefaultOn or DefaultOff for per-number A2P settings")));
+        if let Some(v) =
+            long_code.filter(|v| v != "DEFAULTON" && v != "DEFAULTOFF" && !v.is_empty())
+        {
+            return Some((
+                5133,
+                format!(
+                    "The location's A2pLongCode is {v}: it must be DefaultOn or DefaultOff for per-number A2P settings"
+                ),
+            ));
         }
         let campaign_id = order.campaign_id.as_deref().unwrap_or_default();
         let Some(campaign) = world.campaigns.get(campaign_id) else {
-            return Some((12128, format!("CampaignId {campaign_id} was not found in list of authorized Campaign IDs")));
+            return Some((
+                12128,
+                format!(
+                    "CampaignId {campaign_id} was not found in list of authorized Campaign IDs"
+                ),
+            ));
         };
         if !campaign.status.eq_ignore_ascii_case("ACTIVE") {
             return Some((12192, format!("Campaign {campaign_id} is not active")));
         }
-        let already = world.tn_campaigns.get(number).is_some_and(|c| c == campaign_id);
-        let on = world.tn_campaigns.values().filter(|c| *c == campaign_id).count();
+        let already = world
+            .tn_campaigns
+            .get(number)
+            .is_some_and(|c| c == campaign_id);
+        let on = world
+            .tn_campaigns
+            .values()
+            .filter(|c| *c == campaign_id)
+            .count();
         if !already && !campaign.number_pool && on >= CAMPAIGN_CAP {
-            return Some((CAP_CODE, format!("Campaign {campaign_id} already has {CAMPAIGN_CAP} telephone numbers, T-Mobile's maximum without a number pool")));
+            return Some((
+                CAP_CODE,
+                format!(
+                    "Campaign {campaign_id} already has {CAMPAIGN_CAP} telephone numbers, T-Mobile's maximum without a number pool"
+                ),
+            ));
         }
     }
     None
 }
 
 /// `GET /accounts/{a}/tnoptions/{id}`: PROCESSING at the first GET, final at the second.
-pub async fn get_tn_option_order(State(state): State<EmulatorState>, Path((account, id)): Path<(String, String)>) -> Response {
+pub async fn get_tn_option_order(
+    State(state): State<EmulatorState>,
+    Path((account, id)): Path<(String, String)>,
+) -> Response {
     let mut world = state.world();
     let Some(mut order) = world.tn_option_orders.get(&id).cloned() else {
-        let body = Element::new("TnOptionOrderReportResponse")
-            .with(Element::new("ResponseStatus").with_leaf("Description", "The resource does not exist"));
+        let body = Element::new("TnOptionOrderReportResponse").with(
+            Element::new("ResponseStatus").with_leaf("Description", "The resource does not exist"),
+        );
         return xml(StatusCode::NOT_FOUND, &body);
     };
     order.polls += 1;
@@ -318,13 +441,23 @@ pub async fn get_tn_option_order(State(state): State<EmulatorState>, Path((accou
 pub async fn tn_details(State(state): State<EmulatorState>, Path(tn): Path<String>) -> Response {
     let world = state.world();
     if !world.numbers.contains_key(&tn) {
-        return response_status(StatusCode::NOT_FOUND, "TelephoneNumberResponse", 404, "Telephone number not found");
+        return response_status(
+            StatusCode::NOT_FOUND,
+            "TelephoneNumberResponse",
+            404,
+            "Telephone number not found",
+        );
     }
     let campaign = world.tn_campaigns.get(&tn);
     let mut settings = Element::new("MessagingSettings").with_leaf("SmsEnabled", "true");
     settings = match campaign {
-        Some(c) => settings.with_leaf("CampaignId", c.clone()).with_leaf("MessageClass", "Campaign-E").with_leaf("A2pState", "overridden"),
-        None => settings.with_leaf("MessageClass", "UNREGISTERED").with_leaf("A2pState", "system_default"),
+        Some(c) => settings
+            .with_leaf("CampaignId", c.clone())
+            .with_leaf("MessageClass", "Campaign-E")
+            .with_leaf("A2pState", "overridden"),
+        None => settings
+            .with_leaf("MessageClass", "UNREGISTERED")
+            .with_leaf("A2pState", "system_default"),
     };
     let body = Element::new("TelephoneNumberResponse").with(
         Element::new("TelephoneNumberDetails")
@@ -348,43 +481,81 @@ pub fn registration_failure(world: &World, ten_digits: &str) -> Option<u32> {
         return Some(4476);
     };
     match world.campaigns.get(campaign) {
-        Some(c) if c.status.eq_ignore_ascii_case("ACTIVE")
-            && !c.mno.iter().any(|(_, _, s)| s == "REJECTED" || s == "SUSPENDED") => None,
+        Some(c)
+            if c.status.eq_ignore_ascii_case("ACTIVE")
+                && !c
+                    .mno
+                    .iter()
+                    .any(|(_, _, s)| s == "REJECTED" || s == "SUSPENDED") =>
+        {
+            None
+        }
         _ => Some(4773),
     }
 }
 
 fn tfv_error(status: StatusCode, description: &str, errors: Value) -> Response {
-    json_response(status, &json!({"description": description, "errors": errors}))
+    json_response(
+        status,
+        &json!({"description": description, "errors": errors}),
+    )
 }
 
 /// `POST /accounts/{a}/tollFreeVerification`: 202 and each number PENDING; 400 with field errors.
 pub async fn submit_tfv(State(state): State<EmulatorState>, body: String) -> Response {
     let Ok(request) = serde_json::from_str::<Value>(&body) else {
-        return tfv_error(StatusCode::BAD_REQUEST, "cannot process request.", json!({"body": "not JSON"}));
+        return tfv_error(
+            StatusCode::BAD_REQUEST,
+            "cannot process request.",
+            json!({"body": "not JSON"}),
+        );
     };
     let mut errors = serde_json::Map::new();
-    for field in ["businessAddress", "businessContact", "messageVolume", "useCase", "useCaseSummary", "productionMessageContent", "optInWorkflow", "businessEntityType"] {
+    for field in [
+        "businessAddress",
+        "businessContact",
+        "messageVolume",
+        "useCase",
+        "useCaseSummary",
+        "productionMessageContent",
+        "optInWorkflow",
+        "businessEntityType",
+    ] {
         if request.get(field).is_none_or(Value::is_null) {
             errors.insert(field.into(), json!(format!("{field} is required")));
         }
     }
     let numbers: Vec<String> = request["phoneNumbers"]
         .as_array()
-        .map(|a| a.iter().filter_map(|n| n.as_str().map(str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|n| n.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default();
     if numbers.is_empty() || numbers.len() > 10 {
-        errors.insert("phoneNumbers".into(), json!("1 to 10 toll-free numbers are required"));
+        errors.insert(
+            "phoneNumbers".into(),
+            json!("1 to 10 toll-free numbers are required"),
+        );
     }
     let mut world = state.world();
     for n in &numbers {
-        let owned = rules::nanp_digits(n).is_some_and(|d| world.numbers.contains_key(&d) && rules::is_toll_free(&d[..3]));
+        let owned = rules::nanp_digits(n)
+            .is_some_and(|d| world.numbers.contains_key(&d) && rules::is_toll_free(&d[..3]));
         if !owned {
-            errors.insert("phoneNumbers".into(), json!(format!("{n} is not a toll-free number on this account")));
+            errors.insert(
+                "phoneNumbers".into(),
+                json!(format!("{n} is not a toll-free number on this account")),
+            );
         }
     }
     if !errors.is_empty() {
-        return tfv_error(StatusCode::BAD_REQUEST, "cannot process request.", Value::Object(errors));
+        return tfv_error(
+            StatusCode::BAD_REQUEST,
+            "cannot process request.",
+            Value::Object(errors),
+        );
     }
     let now = now_rfc3339();
     for n in numbers {
@@ -418,11 +589,18 @@ pub fn tfv_status_json(v: &TollFreeVerification) -> Value {
 }
 
 /// `GET /accounts/{a}/phoneNumbers/{tfn}/tollFreeVerification`: 200 status, 404 never submitted.
-pub async fn get_tfv(State(state): State<EmulatorState>, Path((_account, number)): Path<(String, String)>) -> Response {
+pub async fn get_tfv(
+    State(state): State<EmulatorState>,
+    Path((_account, number)): Path<(String, String)>,
+) -> Response {
     let world = state.world();
     match world.toll_free_verifications.get(&number) {
         Some(v) => json_response(StatusCode::OK, &tfv_status_json(v)),
-        None => json_error(StatusCode::NOT_FOUND, "Not Found", "Cannot find the requested resource."),
+        None => json_error(
+            StatusCode::NOT_FOUND,
+            "Not Found",
+            "Cannot find the requested resource.",
+        ),
     }
 }
 
@@ -435,22 +613,44 @@ pub async fn list_tfv_subscriptions(State(state): State<EmulatorState>) -> Respo
         .map(|s| json!({"id": s.id, "callbackUrl": s.callback_url, "type": "TOLLFREE_VERIFICATION_STATUS",
                         "basicAuthentication": {"username": s.username, "password": null}, "createdDate": s.created}))
         .collect();
-    json_response(StatusCode::OK, &json!({"links": {}, "errors": [], "data": data}))
+    json_response(
+        StatusCode::OK,
+        &json!({"links": {}, "errors": [], "data": data}),
+    )
 }
 
 /// `POST …/tollFreeVerification/webhooks/subscriptions`: 201.
-pub async fn create_tfv_subscription(State(state): State<EmulatorState>, Path(account): Path<String>, body: String) -> Response {
+pub async fn create_tfv_subscription(
+    State(state): State<EmulatorState>,
+    Path(account): Path<String>,
+    body: String,
+) -> Response {
     let Ok(request) = serde_json::from_str::<Value>(&body) else {
-        return tfv_error(StatusCode::BAD_REQUEST, "cannot process request.", json!({"body": "not JSON"}));
+        return tfv_error(
+            StatusCode::BAD_REQUEST,
+            "cannot process request.",
+            json!({"body": "not JSON"}),
+        );
     };
-    let Some(url) = request["callbackUrl"].as_str().filter(|u| u.starts_with("http")) else {
-        return tfv_error(StatusCode::BAD_REQUEST, "cannot process request.", json!({"callbackUrl": "an http(s) URL is required"}));
+    let Some(url) = request["callbackUrl"]
+        .as_str()
+        .filter(|u| u.starts_with("http"))
+    else {
+        return tfv_error(
+            StatusCode::BAD_REQUEST,
+            "cannot process request.",
+            json!({"callbackUrl": "an http(s) URL is required"}),
+        );
     };
     let subscription = TfvSubscription {
         id: uuid::Uuid::new_v4().to_string(),
         callback_url: url.to_string(),
-        username: request["basicAuthentication"]["username"].as_str().map(str::to_string),
-        password: request["basicAuthentication"]["password"].as_str().map(str::to_string),
+        username: request["basicAuthentication"]["username"]
+            .as_str()
+            .map(str::to_string),
+        password: request["basicAuthentication"]["password"]
+            .as_str()
+            .map(str::to_string),
         created: now_rfc3339(),
     };
     let body = json!({"id": subscription.id, "accountId": account, "callbackUrl": subscription.callback_url,

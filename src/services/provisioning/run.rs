@@ -606,7 +606,10 @@ const A2P_PER_NUMBER: &str = "DefaultOff";
 /// someone chose it, and the step says how to fix it.
 fn a2p_check(feature: &mut SmsFeature) -> String {
     let current = feature.settings.a2p_long_code.clone();
-    match current.as_deref().map(|v| v.trim().to_ascii_uppercase().replace('_', "")) {
+    match current
+        .as_deref()
+        .map(|v| v.trim().to_ascii_uppercase().replace('_', ""))
+    {
         None => {
             feature.settings.a2p_long_code = Some(A2P_PER_NUMBER.to_owned());
             format!(", per-number A2P allowed (A2pLongCode {A2P_PER_NUMBER})")
@@ -615,9 +618,7 @@ fn a2p_check(feature: &mut SmsFeature) -> String {
             feature.settings.a2p_long_code = Some(A2P_PER_NUMBER.to_owned());
             format!(", per-number A2P allowed (A2pLongCode {A2P_PER_NUMBER})")
         }
-        Some(v) if v == "DEFAULTON" || v == "DEFAULTOFF" => {
-            ", per-number A2P allowed".to_owned()
-        }
+        Some(v) if v == "DEFAULTON" || v == "DEFAULTOFF" => ", per-number A2P allowed".to_owned(),
         Some(_) => format!(
             "; WARNING: the location's A2pLongCode is {}, which refuses per-number 10DLC campaigns (Bandwidth error 5133): change it to DefaultOff in Bandwidth's portal (location > SMS settings), or ask Bandwidth to turn off \"Enforce Location Long Code Settings\", then run assignPhoneNumbersToCampaign",
             current.unwrap_or_default()
@@ -630,20 +631,34 @@ mod a2p_tests {
     use super::*;
 
     #[test]
-    fn an_existing_location_gets_per_number_a2p_unless_someone_chose_otherwise_and_is_told_the_fix() {
+    fn an_existing_location_gets_per_number_a2p_unless_someone_chose_otherwise_and_is_told_the_fix()
+    {
         let mut absent = SmsFeature::http(true);
         assert!(a2p_check(&mut absent).contains("per-number A2P allowed"));
-        assert_eq!(absent.settings.a2p_long_code.as_deref(), Some(A2P_PER_NUMBER));
+        assert_eq!(
+            absent.settings.a2p_long_code.as_deref(),
+            Some(A2P_PER_NUMBER)
+        );
 
         let mut permissive = SmsFeature::http(true);
         permissive.settings.a2p_long_code = Some("DEFAULT_ON".into());
         assert_eq!(a2p_check(&mut permissive), ", per-number A2P allowed");
-        assert_eq!(permissive.settings.a2p_long_code.as_deref(), Some("DEFAULT_ON"));
+        assert_eq!(
+            permissive.settings.a2p_long_code.as_deref(),
+            Some("DEFAULT_ON")
+        );
 
         let mut enforced = SmsFeature::http(true);
         enforced.settings.a2p_long_code = Some("ON".into());
         let note = a2p_check(&mut enforced);
-        assert!(note.contains("5133") && note.contains("DefaultOff"), "{note}");
-        assert_eq!(enforced.settings.a2p_long_code.as_deref(), Some("ON"), "kept as chosen");
+        assert!(
+            note.contains("5133") && note.contains("DefaultOff"),
+            "{note}"
+        );
+        assert_eq!(
+            enforced.settings.a2p_long_code.as_deref(),
+            Some("ON"),
+            "kept as chosen"
+        );
     }
 }

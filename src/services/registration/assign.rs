@@ -17,7 +17,9 @@ use std::collections::HashMap;
 
 use chrono::Utc;
 
-use crate::bandwidth::{A2pAction, ApiError, BandwidthClient, NewTnOptionOrder, TnOptionOrder, TnOptionStatus};
+use crate::bandwidth::{
+    A2pAction, ApiError, BandwidthClient, NewTnOptionOrder, TnOptionOrder, TnOptionStatus,
+};
 use crate::error::{AppError, Result};
 use crate::services::jobs::{self, Job, JobContext, JobFailure, JobSpec};
 use crate::services::phone::PhoneNumber;
@@ -59,7 +61,11 @@ impl Selection {
 }
 
 /// The organization's active local numbers the selection names (E.164), checked.
-async fn select(state: &AppState, organization_id: i32, selection: Selection) -> Result<Vec<String>> {
+async fn select(
+    state: &AppState,
+    organization_id: i32,
+    selection: Selection,
+) -> Result<Vec<String>> {
     let held = store::phone_numbers::list_held(&state.db, organization_id, None).await?;
     let active: HashMap<&str, &str> = held
         .iter()
@@ -125,7 +131,12 @@ async fn select(state: &AppState, organization_id: i32, selection: Selection) ->
 }
 
 /// How many more numbers a campaign takes: `None` when it has no cap (an approved number pool).
-async fn room_on(state: &AppState, organization_id: i32, campaign: &campaign::Model, numbers: &[String]) -> Result<Option<u64>> {
+async fn room_on(
+    state: &AppState,
+    organization_id: i32,
+    campaign: &campaign::Model,
+    numbers: &[String],
+) -> Result<Option<u64>> {
     if campaign.number_pool {
         return Ok(None);
     }
@@ -137,7 +148,8 @@ async fn room_on(state: &AppState, organization_id: i32, campaign: &campaign::Mo
     )
     .await?;
     for number in numbers {
-        if let Some(r) = store::registration::find_number(&state.db, organization_id, number).await?
+        if let Some(r) =
+            store::registration::find_number(&state.db, organization_id, number).await?
             && r.campaign_id.as_deref() == Some(campaign.campaign_id.as_str())
             && matches!(r.status.as_str(), "REGISTERED" | "PENDING")
         {
@@ -188,7 +200,11 @@ pub async fn request_assignment(
 }
 
 /// Queues a TN option order taking the selected numbers off their campaign (`delete`).
-pub async fn request_removal(state: &AppState, organization_id: i32, selection: Selection) -> Result<Job> {
+pub async fn request_removal(
+    state: &AppState,
+    organization_id: i32,
+    selection: Selection,
+) -> Result<Job> {
     let numbers = select(state, organization_id, selection).await?;
     jobs::enqueue(
         state,
@@ -385,13 +401,25 @@ pub async fn run(
     };
     if order_id.is_none() {
         let txn = jobs::begin_effects(state, job).await?;
-        store::registration::save_numbers(&txn, org, &pending(&numbers, campaign_id.as_deref()), Utc::now())
-            .await
-            .map_err(AppError::from)?;
+        store::registration::save_numbers(
+            &txn,
+            org,
+            &pending(&numbers, campaign_id.as_deref()),
+            Utc::now(),
+        )
+        .await
+        .map_err(AppError::from)?;
         txn.commit().await.map_err(AppError::from)?;
     }
-    let placed =
-        place_and_poll(state, Some(job), &client, campaign_id.as_deref(), &numbers, order_id).await;
+    let placed = place_and_poll(
+        state,
+        Some(job),
+        &client,
+        campaign_id.as_deref(),
+        &numbers,
+        order_id,
+    )
+    .await;
     let (order_id, order) = match placed {
         Ok(pair) => pair,
         Err(f) => {
@@ -422,11 +450,14 @@ pub async fn run(
     };
     let Some(order) = order else {
         return Err(JobFailure {
-            message: format!("Bandwidth TN option order {order_id} is still processing; checking again later"),
+            message: format!(
+                "Bandwidth TN option order {order_id} is still processing; checking again later"
+            ),
             transient: true,
         });
     };
-    let (states, ok, failed) = states_for(campaign.as_ref(), &order_id, &outcomes(&numbers, &order));
+    let (states, ok, failed) =
+        states_for(campaign.as_ref(), &order_id, &outcomes(&numbers, &order));
     let txn = jobs::begin_effects(state, job).await?;
     store::registration::save_numbers(&txn, org, &states, Utc::now())
         .await
@@ -464,11 +495,19 @@ fn describe(
 /// The buy job's hook: puts numbers it just bought on the organization's default campaign, when
 /// it named one, within the buy job (its lease is held; effects are written under it). Returns
 /// what to add to the job's message; a failure here does not fail the purchase.
-pub async fn assign_bought(state: &AppState, job: &JobContext, numbers: &[String]) -> Option<String> {
+pub async fn assign_bought(
+    state: &AppState,
+    job: &JobContext,
+    numbers: &[String],
+) -> Option<String> {
     let org = job.organization_id;
     let settings = organizations::settings(state, org).await.ok()?;
     let campaign_id = default_campaign(&settings)?;
-    let local: Vec<String> = numbers.iter().filter(|n| kind_of(n) == LOCAL).cloned().collect();
+    let local: Vec<String> = numbers
+        .iter()
+        .filter(|n| kind_of(n) == LOCAL)
+        .cloned()
+        .collect();
     if local.is_empty() {
         return None;
     }
@@ -540,7 +579,10 @@ pub async fn assign_bought(state: &AppState, job: &JobContext, numbers: &[String
 /// show it (bounded by [`MAX_REFRESH_CHECKS`]). A number on an active campaign becomes
 /// deliverable again (a broken mark is lifted), one on none becomes `UNREGISTERED`; numbers
 /// with an order in flight (`PENDING`) are left to their job.
-pub async fn refresh_numbers(state: &AppState, job: &JobContext) -> std::result::Result<String, JobFailure> {
+pub async fn refresh_numbers(
+    state: &AppState,
+    job: &JobContext,
+) -> std::result::Result<String, JobFailure> {
     let org = job.organization_id;
     let (client, _) = bandwidth_api::client_for_org(state, org).await?;
     let held = store::phone_numbers::list_held(&state.db, org, None)
@@ -567,7 +609,9 @@ pub async fn refresh_numbers(state: &AppState, job: &JobContext) -> std::result:
         if current.as_ref().is_some_and(|r| r.status == "PENDING") {
             continue;
         }
-        let Some(digits) = ten_digits(&number.phone_number) else { continue };
+        let Some(digits) = ten_digits(&number.phone_number) else {
+            continue;
+        };
         let settings = client
             .get_tn_messaging_settings(&digits)
             .await
@@ -612,7 +656,9 @@ pub async fn refresh_numbers(state: &AppState, job: &JobContext) -> std::result:
     txn.commit().await.map_err(AppError::from)?;
     let mut message = format!("{checked} local number(s) checked, {registered} on a campaign");
     if unchecked > 0 {
-        message.push_str(&format!("; {unchecked} not checked yet: run refreshRegistrations again"));
+        message.push_str(&format!(
+            "; {unchecked} not checked yet: run refreshRegistrations again"
+        ));
     }
     Ok(message)
 }

@@ -13,7 +13,9 @@ use serde_json::Value;
 use crate::bandwidth::{self, Campaign};
 use crate::error::{AppError, Result};
 use crate::services::jobs::{self, JobContext, JobFailure};
-use crate::services::registration::{DEFAULT_CAMPAIGN_KEY, ENFORCED_KEY, default_campaign, enforced};
+use crate::services::registration::{
+    DEFAULT_CAMPAIGN_KEY, ENFORCED_KEY, default_campaign, enforced,
+};
 use crate::services::{bandwidth_api, organizations};
 use crate::state::AppState;
 use crate::store;
@@ -75,7 +77,10 @@ pub fn is_active(campaign: &campaign::Model) -> bool {
 
 /// Reads both campaign lists and stores them under the job's lease; the numbers of campaigns
 /// that stopped being active stop being deliverable, and those of active ones become so again.
-pub async fn refresh(state: &AppState, job: &JobContext) -> std::result::Result<String, JobFailure> {
+pub async fn refresh(
+    state: &AppState,
+    job: &JobContext,
+) -> std::result::Result<String, JobFailure> {
     let (client, _) = bandwidth_api::client_for_org(state, job.organization_id).await?;
     let csp = client.list_campaigns().await;
     let imported = client.list_imported_campaigns().await;
@@ -85,7 +90,10 @@ pub async fn refresh(state: &AppState, job: &JobContext) -> std::result::Result<
         match answer {
             Ok(list) => found.extend(list.iter().map(new_campaign)),
             Err(e) if e.is_transient() => {
-                return Err(super::bandwidth_failure("Bandwidth did not list the campaigns", e));
+                return Err(super::bandwidth_failure(
+                    "Bandwidth did not list the campaigns",
+                    e,
+                ));
             }
             Err(e) => refusals.push(e),
         }
@@ -125,7 +133,11 @@ pub async fn list(state: &AppState, organization_id: i32) -> Result<Vec<campaign
 }
 
 /// How many of the organization's numbers are on (or being put on) a campaign.
-pub async fn number_count(state: &AppState, organization_id: i32, campaign_id: &str) -> Result<u64> {
+pub async fn number_count(
+    state: &AppState,
+    organization_id: i32,
+    campaign_id: &str,
+) -> Result<u64> {
     Ok(store::registration::count_on_campaign(
         &state.db,
         organization_id,
@@ -136,7 +148,11 @@ pub async fn number_count(state: &AppState, organization_id: i32, campaign_id: &
 }
 
 /// Imports a campaign registered with another registrar (import accounts) and stores it.
-pub async fn import(state: &AppState, organization_id: i32, raw_id: &str) -> Result<campaign::Model> {
+pub async fn import(
+    state: &AppState,
+    organization_id: i32,
+    raw_id: &str,
+) -> Result<campaign::Model> {
     let id = parse_campaign_id(raw_id)?;
     if id.len() > MAX_IMPORT_ID {
         return Err(AppError::InvalidInput(format!(

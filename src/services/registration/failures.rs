@@ -10,9 +10,9 @@ use sea_orm::{DatabaseTransaction, DbErr};
 use crate::clock::Clock;
 // The outbox row type from the store: `services::failures` calls this handler, so naming its
 // re-export here would make a cycle among services modules.
-use crate::store::failures::SendFailure;
 use crate::services::registration::{BROKEN_CODES, kind_of};
 use crate::store;
+use crate::store::failures::SendFailure;
 use crate::store::registration::NumberState;
 
 /// Marks the sending numbers of registration failures broken, in the drainer's transaction.
@@ -52,8 +52,7 @@ pub async fn on_failures(
                 resubmit_allowed: None,
                 order_id: None,
             };
-            store::registration::save_numbers(txn, failure.organization_id, &[broken], now)
-                .await?;
+            store::registration::save_numbers(txn, failure.organization_id, &[broken], now).await?;
         }
         tracing::info!(
             org_id = failure.organization_id,

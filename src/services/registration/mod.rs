@@ -27,9 +27,9 @@ pub mod tollfree;
 use std::time::Duration;
 
 use crate::error::{AppError, Result};
+use crate::services::area_codes;
 use crate::services::jobs::{JobContext, JobFailure, JobSpec};
 use crate::services::organizations::{self, OrgSettings};
-use crate::services::area_codes;
 use crate::state::AppState;
 use crate::store;
 use crate::store::entities::phone_number;
@@ -77,7 +77,10 @@ pub fn default_campaign(settings: &OrgSettings) -> Option<String> {
 
 /// `LOCAL` or `TOLL_FREE` for an E.164 NANP number.
 pub fn kind_of(e164: &str) -> &'static str {
-    let area_code = e164.strip_prefix("+1").and_then(|d| d.get(..3)).unwrap_or("");
+    let area_code = e164
+        .strip_prefix("+1")
+        .and_then(|d| d.get(..3))
+        .unwrap_or("");
     if area_codes::is_toll_free(area_code) {
         TOLL_FREE
     } else {
@@ -176,7 +179,10 @@ pub async fn preflight_refusal(state: &AppState, organization_id: i32) -> Result
 }
 
 /// Queues a refresh of campaigns, numbers' campaigns and toll-free verifications.
-pub async fn request_refresh(state: &AppState, organization_id: i32) -> Result<crate::services::jobs::Job> {
+pub async fn request_refresh(
+    state: &AppState,
+    organization_id: i32,
+) -> Result<crate::services::jobs::Job> {
     crate::services::jobs::enqueue(state, organization_id, JobSpec::RefreshRegistrations).await
 }
 

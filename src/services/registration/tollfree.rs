@@ -14,7 +14,9 @@
 
 use chrono::Utc;
 
-use crate::bandwidth::{TollFreeVerificationRequest, TollFreeVerificationStatus, TollFreeVerificationWebhook};
+use crate::bandwidth::{
+    TollFreeVerificationRequest, TollFreeVerificationStatus, TollFreeVerificationWebhook,
+};
 use crate::error::{AppError, Result};
 use crate::services::jobs::{self, JobContext, JobFailure};
 use crate::services::phone::PhoneNumber;
@@ -60,14 +62,21 @@ fn check_text(errors: &mut Vec<String>, field: &str, value: &str, required: bool
 
 fn check_url(errors: &mut Vec<String>, field: &str, value: &str) {
     let v = value.trim();
-    if !(v.starts_with("https://") || v.starts_with("http://")) || v.len() > MAX_FIELD || v.contains(' ') {
-        errors.push(format!("{field} must be an http(s) URL of at most {MAX_FIELD} characters"));
+    if !(v.starts_with("https://") || v.starts_with("http://"))
+        || v.len() > MAX_FIELD
+        || v.contains(' ')
+    {
+        errors.push(format!(
+            "{field} must be an http(s) URL of at most {MAX_FIELD} characters"
+        ));
     }
 }
 
 /// Whether `e164` is a toll-free number as Bandwidth's schema writes it.
 pub fn is_toll_free_e164(e164: &str) -> bool {
-    let Some(digits) = e164.strip_prefix("+1") else { return false };
+    let Some(digits) = e164.strip_prefix("+1") else {
+        return false;
+    };
     digits.len() == 10
         && digits.bytes().all(|b| b.is_ascii_digit())
         && crate::services::area_codes::is_toll_free(&digits[..3])
@@ -87,10 +96,20 @@ pub fn validate(request: &TollFreeVerificationRequest) -> Result<()> {
     ] {
         check_text(&mut errors, field, value, true);
     }
-    check_text(&mut errors, "businessAddress.addr2", a.addr2.as_deref().unwrap_or(""), false);
+    check_text(
+        &mut errors,
+        "businessAddress.addr2",
+        a.addr2.as_deref().unwrap_or(""),
+        false,
+    );
     check_url(&mut errors, "businessAddress.url", &a.url);
     let c = &request.business_contact;
-    check_text(&mut errors, "businessContact.firstName", &c.first_name, true);
+    check_text(
+        &mut errors,
+        "businessContact.firstName",
+        &c.first_name,
+        true,
+    );
     check_text(&mut errors, "businessContact.lastName", &c.last_name, true);
     if !c.email.contains('@') || c.email.trim().len() > MAX_FIELD || c.email.contains(' ') {
         errors.push("businessContact.email must be an email address".into());
@@ -105,22 +124,42 @@ pub fn validate(request: &TollFreeVerificationRequest) -> Result<()> {
             MESSAGE_VOLUME.end()
         ));
     }
-    if request.phone_numbers.is_empty() || request.phone_numbers.len() > MAX_NUMBERS_PER_SUBMISSION {
+    if request.phone_numbers.is_empty() || request.phone_numbers.len() > MAX_NUMBERS_PER_SUBMISSION
+    {
         errors.push(format!(
             "phoneNumbers must list 1 to {MAX_NUMBERS_PER_SUBMISSION} toll-free numbers"
         ));
     }
     for number in &request.phone_numbers {
         if !is_toll_free_e164(number) {
-            errors.push(format!("{number} is not a toll-free number (+1 8XX NXX XXXX)"));
+            errors.push(format!(
+                "{number} is not a toll-free number (+1 8XX NXX XXXX)"
+            ));
         }
     }
     check_text(&mut errors, "useCase", &request.use_case, true);
-    check_text(&mut errors, "useCaseSummary", &request.use_case_summary, true);
-    check_text(&mut errors, "productionMessageContent", &request.production_message_content, true);
-    check_text(&mut errors, "optInWorkflow.description", &request.opt_in_workflow.description, true);
+    check_text(
+        &mut errors,
+        "useCaseSummary",
+        &request.use_case_summary,
+        true,
+    );
+    check_text(
+        &mut errors,
+        "productionMessageContent",
+        &request.production_message_content,
+        true,
+    );
+    check_text(
+        &mut errors,
+        "optInWorkflow.description",
+        &request.opt_in_workflow.description,
+        true,
+    );
     if request.opt_in_workflow.image_urls.len() > MAX_IMAGE_URLS {
-        errors.push(format!("optInWorkflow.imageUrls takes at most {MAX_IMAGE_URLS} URLs"));
+        errors.push(format!(
+            "optInWorkflow.imageUrls takes at most {MAX_IMAGE_URLS} URLs"
+        ));
     }
     for url in &request.opt_in_workflow.image_urls {
         check_url(&mut errors, "optInWorkflow.imageUrls[]", url);
@@ -135,7 +174,10 @@ pub fn validate(request: &TollFreeVerificationRequest) -> Result<()> {
         ("additionalInformation", &request.additional_information),
         ("businessDba", &request.business_dba),
         ("helpMessageResponse", &request.help_message_response),
-        ("businessRegistrationNumber", &request.business_registration_number),
+        (
+            "businessRegistrationNumber",
+            &request.business_registration_number,
+        ),
     ] {
         check_text(&mut errors, field, value.as_deref().unwrap_or(""), false);
     }
@@ -163,7 +205,9 @@ pub fn validate(request: &TollFreeVerificationRequest) -> Result<()> {
     if let Some(country) = &request.business_registration_issuing_country
         && !(country.len() == 3 && country.bytes().all(|b| b.is_ascii_uppercase()))
     {
-        errors.push("businessRegistrationIssuingCountry is an ISO 3166 alpha-3 code, e.g. USA".into());
+        errors.push(
+            "businessRegistrationIssuingCountry is an ISO 3166 alpha-3 code, e.g. USA".into(),
+        );
     }
     if errors.is_empty() {
         Ok(())
@@ -196,7 +240,11 @@ fn state_from(
             "UNVERIFIED"
         },
         deliverable: verified,
-        error_code: if verified { None } else { code.map(|c| c.to_string()) },
+        error_code: if verified {
+            None
+        } else {
+            code.map(|c| c.to_string())
+        },
         error_text: if verified { None } else { reason },
         resubmit_allowed: if verified { None } else { resubmit_allowed },
         order_id: None,
@@ -204,10 +252,12 @@ fn state_from(
 }
 
 fn from_status(phone_number: &str, status: &TollFreeVerificationStatus) -> NumberState {
-    let reason = status
-        .decline_reason_description
-        .clone()
-        .or_else(|| status.blocked_reason.clone().map(|r| format!("blocked: {r}")));
+    let reason = status.decline_reason_description.clone().or_else(|| {
+        status
+            .blocked_reason
+            .clone()
+            .map(|r| format!("blocked: {r}"))
+    });
     state_from(
         phone_number,
         status.is_verified(),
@@ -272,26 +322,42 @@ async fn ensure_webhook(
         .list_toll_free_verification_subscriptions()
         .await
         .map_err(bandwidth_api::upstream)?;
-    if existing.iter().any(|s| s.callback_url.as_deref() == Some(url.as_str())) {
+    if existing
+        .iter()
+        .any(|s| s.callback_url.as_deref() == Some(url.as_str()))
+    {
         return Ok(());
     }
-    let password = webhook_auth::password_for(&state.session_secret, state.settings.base_url(), organization_id);
+    let password = webhook_auth::password_for(
+        &state.session_secret,
+        state.settings.base_url(),
+        organization_id,
+    );
     client
-        .create_toll_free_verification_subscription(&url, webhook_auth::CALLBACK_USER, password.expose())
+        .create_toll_free_verification_subscription(
+            &url,
+            webhook_auth::CALLBACK_USER,
+            password.expose(),
+        )
         .await
         .map_err(bandwidth_api::upstream)?;
     Ok(())
 }
 
 /// The refresh of toll-free numbers: each active toll-free number's verification status.
-pub async fn refresh(state: &AppState, job: &JobContext) -> std::result::Result<String, JobFailure> {
+pub async fn refresh(
+    state: &AppState,
+    job: &JobContext,
+) -> std::result::Result<String, JobFailure> {
     let org = job.organization_id;
     let held = store::phone_numbers::list_held(&state.db, org, None)
         .await
         .map_err(AppError::from)?;
     let toll_free: Vec<String> = held
         .iter()
-        .filter(|n| n.status == store::phone_numbers::ACTIVE && kind_of(&n.phone_number) == TOLL_FREE)
+        .filter(|n| {
+            n.status == store::phone_numbers::ACTIVE && kind_of(&n.phone_number) == TOLL_FREE
+        })
         .map(|n| n.phone_number.clone())
         .take(super::assign::MAX_REFRESH_CHECKS)
         .collect();
@@ -304,10 +370,19 @@ pub async fn refresh(state: &AppState, job: &JobContext) -> std::result::Result<
         let status = client
             .get_toll_free_verification(number)
             .await
-            .map_err(|e| bandwidth_failure("Bandwidth did not report a toll-free verification", e))?;
+            .map_err(|e| {
+                bandwidth_failure("Bandwidth did not report a toll-free verification", e)
+            })?;
         states.push(match status {
             Some(s) => from_status(number, &s),
-            None => state_from(number, false, false, Some("never submitted".into()), None, Some(true)),
+            None => state_from(
+                number,
+                false,
+                false,
+                Some("never submitted".into()),
+                None,
+                Some(true),
+            ),
         });
     }
     let verified = states.iter().filter(|s| s.deliverable).count();
@@ -316,32 +391,44 @@ pub async fn refresh(state: &AppState, job: &JobContext) -> std::result::Result<
         .await
         .map_err(AppError::from)?;
     txn.commit().await.map_err(AppError::from)?;
-    Ok(format!("{} toll-free number(s) checked, {verified} verified", states.len()))
+    Ok(format!(
+        "{} toll-free number(s) checked, {verified} verified",
+        states.len()
+    ))
 }
 
 /// Applies Bandwidth's status webhook for one of the organization's numbers. A failure callback
 /// (`errorCode`) records the error and leaves the number unverified.
-pub async fn apply_webhook(
-    state: &AppState,
-    organization_id: i32,
-    body: &[u8],
-) -> Result<()> {
-    let event: TollFreeVerificationWebhook = serde_json::from_slice(body)
-        .map_err(|e| AppError::InvalidInput(format!("not a toll-free verification webhook: {e}")))?;
+pub async fn apply_webhook(state: &AppState, organization_id: i32, body: &[u8]) -> Result<()> {
+    let event: TollFreeVerificationWebhook = serde_json::from_slice(body).map_err(|e| {
+        AppError::InvalidInput(format!("not a toll-free verification webhook: {e}"))
+    })?;
     let number = PhoneNumber::parse(&event.phone_number)
         .map_err(AppError::InvalidInput)?
         .as_str()
         .to_owned();
     let held = store::phone_numbers::list_held(&state.db, organization_id, None).await?;
     if !held.iter().any(|n| n.phone_number == number) {
-        tracing::info!(org_id = organization_id, "toll-free verification webhook for a number this organization does not hold: ignored");
+        tracing::info!(
+            org_id = organization_id,
+            "toll-free verification webhook for a number this organization does not hold: ignored"
+        );
         return Ok(());
     }
     let new = if let Some(code) = &event.error_code {
-        let code = code.as_str().map_or_else(|| code.to_string(), str::to_owned);
+        let code = code
+            .as_str()
+            .map_or_else(|| code.to_string(), str::to_owned);
         NumberState {
             error_code: Some(code),
-            ..state_from(&number, false, false, event.error_message.clone(), None, None)
+            ..state_from(
+                &number,
+                false,
+                false,
+                event.error_message.clone(),
+                None,
+                None,
+            )
         }
     } else {
         let status = TollFreeVerificationStatus {

@@ -65,12 +65,16 @@ pub async fn choose_sender(
                 }
             }
             Manager::NumpickerBasic => {
-                let Some(mut number) = pick_number(state, org, picker, contact, registered_only).await? else {
+                let Some(mut number) =
+                    pick_number(state, org, picker, contact, registered_only).await?
+                else {
                     continue;
                 };
                 if moving_from.as_ref() == Some(&number) {
                     // The least recently used was the number we move away from; take the next.
-                    if let Some(other) = pick_number(state, org, picker, contact, registered_only).await? {
+                    if let Some(other) =
+                        pick_number(state, org, picker, contact, registered_only).await?
+                    {
                         number = other;
                     }
                 }
@@ -127,8 +131,7 @@ async fn pick_number(
         Some(PickFrom::Any),
     ];
     for tier in tiers.into_iter().flatten() {
-        if let Some(number) =
-            store::phone_numbers::take_least_recently_used(
+        if let Some(number) = store::phone_numbers::take_least_recently_used(
             &state.db,
             org,
             tier,
