@@ -1372,3 +1372,124 @@ async fn an_injected_delay_beyond_the_client_timeout_is_a_timeout() {
     // The fault is used up: the same short-timeout client now gets an answer.
     client.list_sites().await.expect("no delay any more");
 }
+
+// ---------- 10DLC (issue #16) ----------
+
+#[tokio::test]
+async fn a_tn_option_order_goes_received_then_processing_then_complete_and_tn_details_show_the_campaign()
+ {
+    use spoke_bandwidth::bandwidth::{A2pAction, NewTnOptionOrder, TnOptionStatus};
+    let h = start().await;
+    let (site_id, _, _) = h.messaging_location().await;
+    let order = h
+        .order_until_final(&NewOrder::area_code(&site_id, "919", 2))
+        .await;
+    let numbers = numbers_of(&order);
+    let seeded = h
+        .control
+        .post(format!("{}/_emulator/campaigns", h.emulator.base_url()))
+        .json(&json!({"campaignId": "CA1"}))
+        .send()
+        .await
+        .expect("seed");
+    assert_eq!(seeded.status(), 201);
+    let assign = |action, campaign: Option<&str>| NewTnOptionOrder {
+        customer_order_id: Some("sbw-1-job-1".into()),
+        action,
+        campaign_id: campaign.map(str::to_owned),
+        telephone_numbers: numbers.clone(),
+    };
+
+    let created = h
+        .client
+        .create_tn_option_order(&assign(A2pAction::AsSpecified, Some("CA1")))
+        .await
+        .expect("created");
+    assert_eq!(created.status, TnOptionStatus::Received);
+    let first = h
+        .client
+        .get_tn_option_order(&created.order_id)
+        .await
+        .expect("poll");
+    assert_eq!(first.status, TnOptionStatus::Processing);
+    let second = h
+        .client
+        .get_tn_option_order(&created.order_id)
+        .await
+        .expect("poll");
+    assert_eq!(second.status, TnOptionStatus::Complete, "{second:?}");
+    let details = h
+        .client
+        .get_tn_messaging_settings(&numbers[0])
+        .await
+        .expect("details");
+    assert_eq!(details.campaign_id.as_deref(), Some("CA1"));
+    let mut on = h
+        .client
+        .list_campaign_numbers("CA1")
+        .await
+        .expect("numbers");
+    on.sort();
+    let mut expected = numbers.clone();
+    expected.sort();
+    assert_eq!(on, expected);
+    let listed = h.client.list_campaigns().await.expect("campaigns");
+    assert_eq!(listed[0].campaign_id, "CA1");
+    assert_eq!(listed[0].mno_statuses.len(), 2);
+
+    // An unknown campaign fails every number with 12128 (HTTP 200, per-number errors).
+    let unknown = h
+        .client
+        .create_tn_option_order(&assign(A2pAction::AsSpecified, Some("CANOPE")))
+        .await
+        .expect("created");
+    h.client
+        .get_tn_option_order(&unknown.order_id)
+        .await
+        .expect("poll");
+    let failed = h
+        .client
+        .get_tn_option_order(&unknown.order_id)
+        .await
+        .expect("poll");
+    assert_eq!(failed.status, TnOptionStatus::Failed);
+    assert_eq!(failed.errors.len(), 2);
+    assert!(
+        failed
+            .errors
+            .iter()
+            .all(|e| e.code == "12128" && e.telephone_number.is_some())
+    );
+
+    // asSpecified without a campaign is refused at once.
+    let refused = h
+        .client
+        .create_tn_option_order(&assign(A2pAction::AsSpecified, None))
+        .await
+        .unwrap_err();
+    assert!(refused.has_code("12822"), "{refused}");
+
+    // delete takes them off.
+    let removed = h
+        .client
+        .create_tn_option_order(&assign(A2pAction::Delete, None))
+        .await
+        .expect("created");
+    h.client
+        .get_tn_option_order(&removed.order_id)
+        .await
+        .expect("poll");
+    let done = h
+        .client
+        .get_tn_option_order(&removed.order_id)
+        .await
+        .expect("poll");
+    assert_eq!(done.status, TnOptionStatus::Complete);
+    let details = h
+        .client
+        .get_tn_messaging_settings(&numbers[0])
+        .await
+        .expect("details");
+    assert_eq!(details.campaign_id, None);
+    assert_eq!(details.message_class.as_deref(), Some("UNREGISTERED"));
+}

@@ -525,6 +525,11 @@ async fn a_send_bandwidth_fails_with_4476_marks_the_number_and_the_next_sends_us
         assert_eq!(message["userNumber"], other, "{message}");
         assert_eq!(message["sendStatus"], "DELIVERED", "{message}");
     }
+    // Contacts pinned to the broken number (sticky sender) move to the registered one too.
+    for contact in ["+19195557001", "+19195557003"] {
+        let sent = send(&app, &texter, org, contact, "Again").await;
+        assert_eq!(sent["data"]["sendMessage"]["userNumber"], other, "{sent}");
+    }
 
     // The next refresh reads the truth: the number is on no campaign (still not picked).
     assert_eq!(refresh(&app, &owner, org).await["state"], "SUCCEEDED");

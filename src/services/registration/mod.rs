@@ -43,6 +43,9 @@ pub const DEFAULT_CAMPAIGN_KEY: &str = "DEFAULT_10DLC_CAMPAIGN";
 /// missing, 4795 toll-free not verified.
 pub const BROKEN_CODES: &[i32] = &[4476, 4773, 4774, 4795];
 
+/// Most broken numbers a refusal names one by one.
+const MAX_NAMED: usize = 5;
+
 /// Registration kinds.
 pub const LOCAL: &str = "LOCAL";
 /// Toll-free numbers are verified, not registered on a campaign.
@@ -98,22 +101,10 @@ pub fn ten_digits(e164: &str) -> Option<String> {
 /// enforcement is off, else an active number whose registration is deliverable.
 pub async fn has_deliverable_number(state: &AppState, organization_id: i32) -> Result<bool> {
     let settings = organizations::settings(state, organization_id).await?;
-    let held = store::phone_numbers::list_held(&state.db, organization_id, None).await?;
-    let active: Vec<&phone_number::Model> = held
-        .iter()
-        .filter(|n| n.status == store::phone_numbers::ACTIVE)
-        .collect();
     if !enforced(state, &settings) {
-        return Ok(!active.is_empty());
+        return Ok(store::phone_numbers::has_active(&state.db, organization_id).await?);
     }
-    for number in active {
-        if store::registration::is_deliverable(&state.db, organization_id, &number.phone_number)
-            .await?
-        {
-            return Ok(true);
-        }
-    }
-    Ok(false)
+    Ok(store::registration::has_deliverable_active(&state.db, organization_id).await?)
 }
 
 /// The refusal of a send when enforcement is on and no number can deliver: `NO_REGISTERED_NUMBER`
@@ -133,19 +124,24 @@ pub async fn preflight_refusal(state: &AppState, organization_id: i32) -> Result
     if active.is_empty() {
         return Ok(None);
     }
+    let registrations: std::collections::HashMap<String, store::registration::number::Model> =
+        store::registration::list_all_numbers(&state.db, organization_id)
+            .await?
+            .into_iter()
+            .map(|r| (r.phone_number.clone(), r))
+            .collect();
     let (mut local_missing, mut toll_free_missing, mut broken) = (0usize, 0usize, Vec::new());
+    let mut broken_unnamed = 0usize;
     for number in &active {
-        let registration =
-            store::registration::find_number(&state.db, organization_id, &number.phone_number)
-                .await?;
-        match registration {
+        match registrations.get(&number.phone_number) {
             Some(r) if r.deliverable => return Ok(None),
-            Some(r) if r.status == "BROKEN" => broken.push(format!(
+            Some(r) if r.status == "BROKEN" && broken.len() < MAX_NAMED => broken.push(format!(
                 "{} (Bandwidth failed a send with {}: {})",
                 r.phone_number,
                 r.error_code.as_deref().unwrap_or("no code"),
                 r.error_text.as_deref().unwrap_or("")
             )),
+            Some(r) if r.status == "BROKEN" => broken_unnamed += 1,
             _ if kind_of(&number.phone_number) == TOLL_FREE => toll_free_missing += 1,
             _ => local_missing += 1,
         }
@@ -162,9 +158,14 @@ pub async fn preflight_refusal(state: &AppState, organization_id: i32) -> Result
         ));
     }
     if !broken.is_empty() {
+        let more = if broken_unnamed > 0 {
+            format!(" and {broken_unnamed} more")
+        } else {
+            String::new()
+        };
         missing.push(format!(
-            "{} number(s) whose registration Bandwidth reported broken: {} (fix it at Bandwidth, then run refreshRegistrations)",
-            broken.len(),
+            "{} number(s) whose registration Bandwidth reported broken: {}{more} (fix it at Bandwidth, then run refreshRegistrations)",
+            broken.len() + broken_unnamed,
             broken.join(", ")
         ));
     }

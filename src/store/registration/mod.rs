@@ -291,3 +291,35 @@ pub async fn is_deliverable(
         .await?
         .is_some())
 }
+
+/// Every registration of the organization (for a summary of what is missing).
+pub async fn list_all_numbers(
+    db: &impl ConnectionTrait,
+    organization_id: i32,
+) -> Result<Vec<number::Model>, DbErr> {
+    number::Entity::find()
+        .filter(number::Column::OrganizationId.eq(organization_id))
+        .all(db)
+        .await
+}
+
+/// Whether one of the organization's active numbers is deliverable, in one query.
+pub async fn has_deliverable_active(
+    db: &impl ConnectionTrait,
+    organization_id: i32,
+) -> Result<bool, DbErr> {
+    use super::entities::phone_number;
+    let active = Query::select()
+        .column(phone_number::Column::PhoneNumber)
+        .from(phone_number::Entity)
+        .and_where(phone_number::Column::OrganizationId.eq(organization_id))
+        .and_where(phone_number::Column::Status.eq(super::phone_numbers::ACTIVE))
+        .to_owned();
+    Ok(number::Entity::find()
+        .filter(number::Column::OrganizationId.eq(organization_id))
+        .filter(number::Column::Deliverable.eq(true))
+        .filter(number::Column::PhoneNumber.in_subquery(active))
+        .one(db)
+        .await?
+        .is_some())
+}
