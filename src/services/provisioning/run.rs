@@ -380,20 +380,37 @@ impl Run<'_> {
                 feature.settings.short_code = Some(true);
                 feature.settings.protocol = Some("HTTP".to_owned());
                 feature.settings.zone1 = Some(true);
-                let a2p_note = a2p_check(&mut feature);
-                self.client
-                    .update_sms_feature(&site, &peer, &feature)
-                    .await?;
+                let before = feature.settings.a2p_long_code.clone();
+                let mut a2p_note = a2p_check(&mut feature);
+                if let Err(e) = self.client.update_sms_feature(&site, &peer, &feature).await {
+                    if before.is_some() || !refuses_a2p(&e) {
+                        return Err(e.into());
+                    }
+                    // The account takes no A2P setting (not A2P-enabled): save SMS without it.
+                    feature.settings.a2p_long_code = None;
+                    self.client
+                        .update_sms_feature(&site, &peer, &feature)
+                        .await?;
+                    a2p_note = a2p_refused_note(&e);
+                }
                 Ok(Finished::done(format!(
                     "updated SMS on location {peer}: HTTP (Messaging v2), toll-free and short codes on{a2p_note}"
                 )))
             }
             Err(e) if is_absent(&e) => {
-                self.client
-                    .create_sms_feature(&site, &peer, &wanted)
-                    .await?;
+                let mut note = format!(", per-number A2P allowed (A2pLongCode {A2P_PER_NUMBER})");
+                if let Err(e) = self.client.create_sms_feature(&site, &peer, &wanted).await {
+                    if !refuses_a2p(&e) {
+                        return Err(e.into());
+                    }
+                    wanted.settings.a2p_long_code = None;
+                    self.client
+                        .create_sms_feature(&site, &peer, &wanted)
+                        .await?;
+                    note = a2p_refused_note(&e);
+                }
                 Ok(Finished::done(format!(
-                    "enabled SMS on location {peer}: HTTP (Messaging v2), toll-free and short codes on, per-number A2P allowed (A2pLongCode {A2P_PER_NUMBER})"
+                    "enabled SMS on location {peer}: HTTP (Messaging v2), toll-free and short codes on{note}"
                 )))
             }
             Err(e) => Err(e.into()),
@@ -595,6 +612,20 @@ mod tests {
         assert!(!is_local("https://spoke.example.org"));
         assert!(!is_local("http://[2001:db8::1]:3000"));
     }
+}
+
+/// Whether Bandwidth refused the SMS feature for its A2P setting: the account is not A2P
+/// enabled (5139) or the location-level A2P validation failed (13636–13642, contract-2 §2.0).
+fn refuses_a2p(e: &crate::bandwidth::Error) -> bool {
+    ["5139", "13636", "13637", "13638", "13641", "13642"]
+        .iter()
+        .any(|code| e.has_code(code))
+}
+
+fn a2p_refused_note(e: &crate::bandwidth::Error) -> String {
+    format!(
+        "; WARNING: Bandwidth refused the per-number A2P setting ({e}), so SMS was saved without it: ask Bandwidth to enable A2P (10DLC) on the account, then run provisionBandwidth again before assigning numbers to campaigns"
+    )
 }
 
 /// The location A2P setting that lets each number carry its own 10DLC campaign (contract-2 §2.0:
