@@ -718,3 +718,48 @@ async fn registration_inputs_are_checked_against_their_limits_before_any_work() 
         .unwrap();
     assert_eq!(oversized.status(), 413);
 }
+
+#[tokio::test]
+async fn a_campaign_a_carrier_rejected_fails_sends_with_4773_and_the_number_is_marked_broken() {
+    let app = spawn_app_with_registration().await;
+    let (org, owner) = org_with_credentials(&app, json!({"address": address()})).await;
+    assert_eq!(
+        provision(&app, &owner, org, json!(null)).await["state"],
+        "COMPLETE"
+    );
+    app.emulator_post(
+        "/_emulator/campaigns",
+        json!({"campaignId": CAMPAIGN, "mno": [{"mno": "ATT", "mnoId": "10017", "status": "APPROVED"}, {"mno": "TMO", "mnoId": "10035", "status": "REJECTED"}]}),
+    )
+    .await;
+    assert_eq!(refresh(&app, &owner, org).await["state"], "SUCCEEDED");
+    let view = organization(&app, &owner, org).await;
+    assert_eq!(
+        view["tenDlcCampaigns"][0]["carriers"][1]["status"], "REJECTED",
+        "{view}"
+    );
+    set_default_campaign(&app, &owner, org, CAMPAIGN).await;
+    assert_eq!(buy(&app, &owner, org, "919", 1).await["state"], "SUCCEEDED");
+    let texter = app.token(org, Role::Texter).await;
+    let failed = send_and_settle(&app, &texter, org, "+19195557001").await;
+    assert_eq!(failed["sendStatus"], "ERROR", "{failed}");
+    assert_eq!(failed["errorCode"], 4773, "{failed}");
+    let mut status = Value::Null;
+    for _ in 0..100 {
+        status = numbers(&app, &owner, org).await[0]["registrationStatus"].clone();
+        if status == "BROKEN" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, "BROKEN");
+    let refused = send(&app, &texter, org, "+19195557002", "Hello").await;
+    assert_eq!(error_code(&refused), "NO_REGISTERED_NUMBER", "{refused}");
+    assert!(
+        refused["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("(Bandwidth failed a send with 4773"),
+        "{refused}"
+    );
+}
