@@ -217,11 +217,25 @@ pub async fn run_job(
 }
 
 /// The refresh job: campaigns, then local numbers' campaigns, then toll-free verifications.
+///
+/// A refused campaign listing (a missing role or feature) does not stop the rest: numbers'
+/// details and toll-free verifications need neither, so they are refreshed, and the job then
+/// fails with what to ask Bandwidth for.
 async fn refresh(state: &AppState, job: &JobContext) -> std::result::Result<String, JobFailure> {
-    let campaigns = campaigns::refresh(state, job).await?;
+    let campaigns = match campaigns::refresh(state, job).await {
+        Ok(message) => Ok(message),
+        Err(f) if f.transient => return Err(f),
+        Err(f) => Err(f),
+    };
     let local = assign::refresh_numbers(state, job).await?;
     let toll_free = tollfree::refresh(state, job).await?;
-    Ok(format!("{campaigns}; {local}; {toll_free}"))
+    match campaigns {
+        Ok(campaigns) => Ok(format!("{campaigns}; {local}; {toll_free}")),
+        Err(f) => Err(JobFailure::permanent(format!(
+            "{}; {local}; {toll_free}",
+            f.message
+        ))),
+    }
 }
 
 /// Bandwidth's failure as a job failure (transient for 429/5xx/timeouts).
