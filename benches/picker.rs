@@ -125,6 +125,7 @@ fn picker(c: &mut Criterion) {
                     f.org,
                     PickFrom::AreaCode(&f.area_code),
                     now,
+                    1000,
                 )
             })
         });
@@ -136,13 +137,14 @@ fn picker(c: &mut Criterion) {
                     f.org,
                     PickFrom::State(&f.state),
                     now,
+                    1000,
                 )
             })
         });
         group.bench_with_input(BenchmarkId::new("any", pool), &pool, |b, _| {
             b.to_async(&runtime).iter(|| {
                 now += 1;
-                store::phone_numbers::take_least_recently_used(&f.db, f.org, PickFrom::Any, now)
+                store::phone_numbers::take_least_recently_used(&f.db, f.org, PickFrom::Any, now, 1000)
             })
         });
         group.bench_with_input(BenchmarkId::new("sticky_lookup", pool), &pool, |b, _| {

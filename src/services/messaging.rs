@@ -11,7 +11,7 @@ use sea_orm::SqlErr;
 use crate::error::{AppError, Result};
 use crate::services::managers;
 use crate::services::phone::PhoneNumber;
-use crate::services::{bandwidth_api, organizations, outcomes, senders};
+use crate::services::{bandwidth_api, health, organizations, outcomes, senders};
 use crate::state::AppState;
 use crate::store;
 use crate::store::entities::message;
@@ -65,6 +65,7 @@ pub async fn send_message(
             "sendBefore is in the past: the message could not be sent in time".into(),
         ));
     }
+    health::check_send(state, organization_id, &request.text, request.campaign_id.as_deref()).await?;
     let settings = organizations::settings(state, organization_id).await?;
     let manager_list = managers::for_org(&state.settings.service_managers, &settings)?;
     let picker = managers::picker_options(&settings);
@@ -74,6 +75,7 @@ pub async fn send_message(
     })?;
 
     let media = serde_json::to_string(&request.media_urls).map_err(anyhow::Error::from)?;
+    let segments = health::segments::segment_count(&request.text, !request.media_urls.is_empty());
     let inserted = store::messages::insert_outbound(
         &state.db,
         NewOutbound {
@@ -85,6 +87,7 @@ pub async fn send_message(
             contact_id: request.contact_id.clone(),
             send_before: request.send_before,
             idempotency_key: request.idempotency_key.clone(),
+            segment_count: Some(segments),
         },
     )
     .await;
@@ -102,7 +105,7 @@ pub async fn send_message(
     };
 
     let Some(proposal) =
-        senders::choose_sender(state, organization_id, &manager_list, picker, &contact).await?
+        senders::choose_sender(state, organization_id, &manager_list, picker, &contact, health::pace_cost_ms(&settings, segments)).await?
     else {
         let reason = "no active sending number: buy numbers (buyPhoneNumbers) or sync them (syncPhoneNumbers)";
         store::sends::settle(

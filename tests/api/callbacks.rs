@@ -64,6 +64,7 @@ pub(crate) async fn seed_sent(app: &TestApp, org: i32, service_id: &str) -> i64 
             contact_id: Some("70".into()),
             send_before: None,
             idempotency_key: None,
+            segment_count: None,
         },
     )
     .await

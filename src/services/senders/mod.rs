@@ -12,7 +12,7 @@
 use crate::error::Result;
 use crate::services::managers::{Manager, PickerOptions, Proposal};
 use crate::services::phone::PhoneNumber;
-use crate::services::{area_codes, jobs};
+use crate::services::{area_codes, health};
 use crate::state::AppState;
 use crate::store;
 use crate::store::phone_numbers::PickFrom;
@@ -36,8 +36,10 @@ pub async fn choose_sender(
     list: &[Manager],
     picker: PickerOptions,
     contact: &PhoneNumber,
+    cost_ms: i64,
 ) -> Result<Option<Proposal>> {
     let sticky = list.contains(&Manager::StickySender);
+    let now = state.clock.now_ms();
     let mut moving_from: Option<String> = None;
     for manager in list {
         match manager {
@@ -46,8 +48,13 @@ pub async fn choose_sender(
                 else {
                     continue;
                 };
-                if pin.active && !moves_pin(pin.last_error_code) {
-                    store::phone_numbers::touch(&state.db, org, &pin.user_number, jobs::now_ms())
+                // Number health: a quarantined, retired or paused number does not keep its pin.
+                let healthy = pin
+                    .health
+                    .as_deref()
+                    .is_some_and(|h| health::may_send_from(h, pin.paused_until_ms, now));
+                if pin.active && healthy && !moves_pin(pin.last_error_code) {
+                    store::phone_numbers::touch(&state.db, org, &pin.user_number, now, cost_ms)
                         .await?;
                     return Ok(Some(Proposal {
                         user_number: pin.user_number,
@@ -59,12 +66,12 @@ pub async fn choose_sender(
                 }
             }
             Manager::NumpickerBasic => {
-                let Some(mut number) = pick_number(state, org, picker, contact).await? else {
+                let Some(mut number) = pick_number(state, org, picker, contact, cost_ms).await? else {
                     continue;
                 };
                 if moving_from.as_ref() == Some(&number) {
                     // The least recently used was the number we move away from; take the next.
-                    if let Some(other) = pick_number(state, org, picker, contact).await? {
+                    if let Some(other) = pick_number(state, org, picker, contact, cost_ms).await? {
                         number = other;
                     }
                 }
@@ -106,8 +113,9 @@ async fn pick_number(
     org: i32,
     picker: PickerOptions,
     contact: &PhoneNumber,
+    cost_ms: i64,
 ) -> Result<Option<String>> {
-    let now = jobs::now_ms();
+    let now = state.clock.now_ms();
     let area_code = contact.area_code();
     let region = area_code
         .map(area_codes::region_of)
@@ -121,7 +129,8 @@ async fn pick_number(
     ];
     for tier in tiers.into_iter().flatten() {
         if let Some(number) =
-            store::phone_numbers::take_least_recently_used(&state.db, org, tier, now).await?
+            store::phone_numbers::take_least_recently_used(&state.db, org, tier, now, cost_ms)
+                .await?
         {
             return Ok(Some(number.phone_number));
         }
