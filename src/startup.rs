@@ -87,6 +87,14 @@ impl Application {
                 let _ = sweeper_stopped.await;
             },
         ));
+        // Failed sends are accounted (consent, registration, number health) as they come.
+        let (stop_failures, failures_stopped) = tokio::sync::oneshot::channel::<()>();
+        let failures = tokio::spawn(services::failures::run(
+            self.state.clone(),
+            async move {
+                let _ = failures_stopped.await;
+            },
+        ));
         let upkeep = tokio::spawn(http::metrics::upkeep());
         let health = tokio::spawn(services::health::sweeper::run(self.state.clone()));
         let served = axum::serve(self.listener, http::router(self.state))
@@ -97,8 +105,10 @@ impl Application {
         health.abort();
         let _ = stop_jobs.send(());
         let _ = stop_sweeper.send(());
+        let _ = stop_failures.send(());
         let _ = runner.await;
         let _ = sweeper.await;
+        let _ = failures.await;
         served
     }
 }

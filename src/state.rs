@@ -24,6 +24,8 @@ pub struct AppState {
     pub callbacks: CallbackWriter,
     /// The wall clock of time-of-day and cool-down rules (tests move it).
     pub clock: Clock,
+    /// Wakes this replica's failure drainer (`services::failures`) after callbacks failed messages.
+    pub failures_wakeup: Arc<tokio::sync::Notify>,
     /// Wakes this replica's job runner when a job is enqueued here.
     pub jobs_wakeup: Arc<tokio::sync::Notify>,
 }
@@ -47,7 +49,12 @@ impl AppState {
             .user_agent(concat!("spoke-bandwidth/", env!("CARGO_PKG_VERSION")))
             .build()
             .expect("the TLS backend is compiled in");
-        let callbacks = CallbackWriter::start(db.clone(), settings.service_managers.clone());
+        let failures_wakeup = Arc::new(tokio::sync::Notify::new());
+        let callbacks = CallbackWriter::start(
+            db.clone(),
+            settings.service_managers.clone(),
+            failures_wakeup.clone(),
+        );
         Ok(Self {
             callbacks,
             db,
@@ -56,6 +63,7 @@ impl AppState {
             session_secret,
             http,
             clock: Clock::system(),
+            failures_wakeup,
             jobs_wakeup: Arc::new(tokio::sync::Notify::new()),
         })
     }

@@ -8,6 +8,7 @@ pub mod bandwidth_api;
 pub mod callbacks;
 pub mod credentials;
 pub mod error_codes;
+pub mod failures;
 pub mod health;
 pub mod jobs;
 pub mod managers;

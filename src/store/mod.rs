@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod callbacks;
 pub mod entities;
+pub mod failures;
 pub mod health;
 pub mod jobs;
 pub mod messages;

@@ -467,3 +467,21 @@ async fn a_thousand_concurrent_callbacks_are_all_acknowledged_and_stored_once() 
     assert_eq!(acknowledged, 1000);
     assert_eq!(inbound_count(&app, org).await, 1000);
 }
+
+#[tokio::test]
+async fn a_failure_left_in_the_outbox_by_a_stopped_server_is_accounted_and_removed() {
+    let app = spawn_app().await;
+    let org = app.create_org("Org").await;
+    let id = seed_sent(&app, org, "bw-outbox-1").await;
+    // As a server killed between the failing commit and the drain leaves it.
+    store::failures::record(&app.db, id, Some(4470)).await.unwrap();
+
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while store::failures::pending(&app.db).await.unwrap() > 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the drainer never took the failure"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use sea_orm::{DatabaseBackend, DatabaseConnection, DbErr, TransactionTrait};
-use tokio::sync::{Semaphore, mpsc, oneshot};
+use tokio::sync::{Notify, Semaphore, mpsc, oneshot};
 
 use super::in_flight::{Deferrals, Missing, record_orphan};
 use super::plan::{self, OrgEvents};
@@ -55,19 +55,26 @@ struct Writer {
     sticky: Arc<StickyCache>,
     deferrals: Deferrals,
     health: WriterHealth,
+    /// Wakes the failure drainer after a batch failed messages.
+    failures_wakeup: Arc<Notify>,
 }
 
 /// How long an organization's sticky-sender setting is trusted before it is read again.
 const STICKY_TTL: Duration = Duration::from_secs(5);
 
 impl CallbackWriter {
-    /// Starts the batch writer over `db`. `default_managers` is `SERVICE_MANAGERS`.
+    /// Starts the batch writer over `db`. `default_managers` is `SERVICE_MANAGERS`;
+    /// `failures_wakeup` is notified after a batch that failed messages commits.
     ///
     /// Batches form on their own: while every writer slot is busy, arriving requests queue, and a
     /// freed slot takes everything queued (up to [`MAX_BATCH`]). At low load a request is applied
     /// at once; under load, many share a transaction. SQLite gets one slot (one writer at a time),
     /// PostgreSQL [`POSTGRES_SLOTS`].
-    pub fn start(db: DatabaseConnection, default_managers: String) -> Self {
+    pub fn start(
+        db: DatabaseConnection,
+        default_managers: String,
+        failures_wakeup: Arc<Notify>,
+    ) -> Self {
         let (queue, receiver) = mpsc::channel(MAX_BATCH * 16);
         let (slots, postgres) = match db.get_database_backend() {
             DatabaseBackend::Postgres => {
@@ -84,6 +91,7 @@ impl CallbackWriter {
             sticky: sticky.clone(),
             deferrals: Deferrals::default(),
             health: health.clone(),
+            failures_wakeup,
         });
         tokio::spawn(collect(receiver, Arc::new(Semaphore::new(slots)), writer));
         Self {
@@ -181,6 +189,8 @@ type Deferred = HashSet<(i32, String)>;
 struct Aside {
     deferred: Deferred,
     orphans: Vec<(i32, store::callbacks::NewOrphan)>,
+    /// Whether the batch failed messages (the failure drainer has work).
+    failed: bool,
 }
 
 impl Writer {
@@ -232,6 +242,9 @@ impl Writer {
         let result = self.apply_inner(requests).await;
         self.health.batch_ended(result.is_ok());
         let aside = result?;
+        if aside.failed {
+            self.failures_wakeup.notify_one();
+        }
         // Kept for the owner once the batch committed; the answer does not depend on it.
         for (org, orphan) in aside.orphans {
             if let Err(e) = store::callbacks::record_orphans(&self.db, org, &[orphan]).await {
@@ -279,6 +292,7 @@ impl Writer {
                 }
                 store::callbacks::postgres::apply(&mut conn, &plans, OPEN_STATUSES).await?;
                 connections.give_back(conn);
+                aside.failed = plans.iter().any(|p| !p.fail.is_empty());
                 Ok(aside)
             }
             None => {
@@ -303,6 +317,7 @@ impl Writer {
                 }
                 store::callbacks::apply_portable(&txn, &plans, OPEN_STATUSES).await?;
                 txn.commit().await?;
+                aside.failed = plans.iter().any(|p| !p.fail.is_empty());
                 Ok(aside)
             }
         }

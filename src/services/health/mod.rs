@@ -20,7 +20,9 @@ pub mod settings;
 pub mod sweeper;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbErr};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr};
+
+use crate::store::failures::SendFailure;
 
 pub use accounting::{Failure, account};
 pub use settings::HealthSettings;
@@ -103,13 +105,25 @@ pub async fn check_send(
     Ok(())
 }
 
-/// Accounts failures reported by the failure outbox (see [`account`]).
-pub async fn account_failures(
-    db: &impl ConnectionTrait,
+/// The failure drainer's handler (`services::failures`): accounts each failed send against its
+/// number or text (see [`account`]), in the drainer's transaction.
+pub async fn on_failures(
+    txn: &DatabaseTransaction,
     clock: &Clock,
-    failures: &[Failure<'_>],
+    failures: &[SendFailure],
 ) -> Result<(), DbErr> {
-    account(db, clock.now(), failures).await
+    let failures: Vec<Failure<'_>> = failures
+        .iter()
+        .map(|f| Failure {
+            organization_id: f.organization_id,
+            message_id: f.message_id,
+            user_number: &f.user_number,
+            contact_number: &f.contact_number,
+            error_code: f.error_code,
+            text: &f.text,
+        })
+        .collect();
+    account(txn, clock.now(), &failures).await
 }
 
 /// Sticky contacts of released numbers follow them to siblings (call after the release, in

@@ -138,6 +138,7 @@ pub async fn apply_portable(
             .await?
             {
                 super::record_contact_error(db, org, &changed.contact_number, failure.code).await?;
+                crate::store::failures::record(db, changed.id, failure.code).await?;
             }
         }
         if !plan.receive.is_empty() {

@@ -66,8 +66,15 @@ pub async fn advance_status(
     Ok(changed)
 }
 
+/// An outbound message a callback failed.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct FailedMessage {
+    pub id: i64,
+    pub contact_number: String,
+}
+
 /// Marks one outbound message failed with Bandwidth's code and its description (when its status
-/// is one of `from_statuses`); returns its conversation.
+/// is one of `from_statuses`); returns it when it changed.
 pub async fn fail_message(
     db: &impl ConnectionTrait,
     organization_id: i32,
@@ -75,7 +82,7 @@ pub async fn fail_message(
     error_code: Option<i32>,
     description: &str,
     from_statuses: &[&str],
-) -> Result<Option<Changed>, DbErr> {
+) -> Result<Option<FailedMessage>, DbErr> {
     let mut update = Query::update();
     update
         .table(message::Entity)
@@ -87,13 +94,9 @@ pub async fn fail_message(
         .and_where(Expr::col(message::Column::IsFromContact).eq(false))
         .and_where(Expr::col(message::Column::ServiceId).eq(service_id))
         .and_where(Expr::col(message::Column::SendStatus).is_in(from_statuses.iter().copied()))
-        .returning(Query::returning().columns([
-            message::Column::ServiceId,
-            message::Column::ContactNumber,
-            message::Column::UserNumber,
-        ]));
+        .returning(Query::returning().columns([message::Column::Id, message::Column::ContactNumber]));
     let statement = db.get_database_backend().build(&update);
-    Changed::find_by_statement(statement).one(db).await
+    FailedMessage::find_by_statement(statement).one(db).await
 }
 
 /// An inbound message to store.

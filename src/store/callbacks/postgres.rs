@@ -157,8 +157,8 @@ async fn deliver(
 }
 
 /// `message-failed`: moves these messages to ERROR with the code and description where their
-/// status is still one of `open`, and remembers each contact's last error (the last in the list
-/// for a contact named twice).
+/// status is still one of `open`, leaves each in the failure outbox (`store::failures`), and
+/// remembers each contact's last error (the last in the list for a contact named twice).
 async fn fail(
     conn: &mut PgConnection,
     org: i32,
@@ -172,7 +172,11 @@ async fn fail(
            FROM ev
            WHERE m.service_id = ev.service_id AND m.organization_id = $1 AND NOT m.is_from_contact
              AND m.send_status = ANY($5::text[])
-           RETURNING ev.n, m.contact_number, m.error_code
+           RETURNING ev.n, m.id, m.contact_number, m.user_number, m.text, m.error_code
+         ),
+         outbox AS (
+           INSERT INTO bandwidth_send_failures (organization_id, message_id, user_number, contact_number, error_code, text, created_at)
+           SELECT $1, id, user_number, contact_number, error_code, text, now() FROM failed ORDER BY n
          )
          INSERT INTO bandwidth_contacts (organization_id, contact_number, opted_out, last_error_code, updated_at)
          SELECT DISTINCT ON (contact_number) $1, contact_number, false, error_code, now() FROM failed

@@ -9,4 +9,5 @@ pub mod message;
 pub mod organization;
 pub mod orphan_report;
 pub mod phone_number;
+pub mod send_failure;
 pub mod user;
