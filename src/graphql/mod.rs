@@ -3,6 +3,7 @@
 //! `schema.graphql` at the repository root is generated from [`sdl`]; a test fails when they differ.
 
 mod error;
+mod health;
 pub mod limits;
 mod mutation;
 mod organization;

@@ -114,6 +114,29 @@ impl Organization {
         Ok(list.into_iter().map(Into::into).collect())
     }
 
+    /// Texts flagged for the organization because they failed as spam on several numbers; sends
+    /// of them are refused with `CONTENT_FLAGGED` until an owner clears them (admins and owners).
+    async fn flagged_texts(&self, ctx: &Context<'_>) -> Result<Vec<super::health::FlaggedText>> {
+        super::health::flagged_texts(ctx, self.0.id).await
+    }
+
+    /// Number-health thresholds, windows and cool-downs (admins and owners).
+    async fn number_health_settings(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<super::health::NumberHealthSettings> {
+        super::health::settings(ctx, self.0.id).await
+    }
+
+    /// Which numbers served a contact and why they changed, newest first (admins and owners).
+    async fn sender_history(
+        &self,
+        ctx: &Context<'_>,
+        contact_number: String,
+    ) -> Result<Vec<super::health::SenderChange>> {
+        super::health::sender_history(ctx, self.0.id, &contact_number).await
+    }
+
     /// Buy and delete jobs still queued or running (admins and owners). A job leaves this list
     /// when it ends, as in Spoke; its outcome stays readable through `job(id)` and `jobs`.
     async fn pending_phone_number_jobs(&self, ctx: &Context<'_>) -> Result<Vec<JobRequest>> {

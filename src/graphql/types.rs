@@ -202,6 +202,7 @@ impl From<crate::services::jobs::Job> for JobRequest {
 
 /// One of the organization's numbers.
 #[derive(Debug, Clone, SimpleObject)]
+#[graphql(complex)]
 pub struct PhoneNumber {
     pub id: String,
     /// E.164.
@@ -209,17 +210,21 @@ pub struct PhoneNumber {
     pub area_code: String,
     /// Region of the area code, or "N/A".
     pub state: String,
-    /// `active` or `quarantined` (released numbers are not listed).
+    /// `active`, `quarantined` or `retired` (released numbers are not listed); see `health`.
     pub status: String,
     /// Spoke's `service_id`: `<sipPeerId>.<10 digits>`.
     pub service_id: Option<String>,
     /// When a message was last sent from this number.
     pub last_used_at: Option<DateTime<Utc>>,
+    /// The stored row, for `health` (graphql/health.rs).
+    #[graphql(skip)]
+    pub model: crate::store::entities::phone_number::Model,
 }
 
 impl From<crate::store::entities::phone_number::Model> for PhoneNumber {
     fn from(n: crate::store::entities::phone_number::Model) -> Self {
         Self {
+            model: n.clone(),
             id: n.id.to_string(),
             phone_number: n.phone_number,
             area_code: n.area_code,
