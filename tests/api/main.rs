@@ -6,6 +6,7 @@ mod callback_answers;
 mod callbacks;
 mod commands;
 mod credentials;
+mod health;
 mod helpers;
 mod inventory;
 mod jobs;

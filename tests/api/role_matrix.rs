@@ -68,6 +68,21 @@ fn access_rules() -> Vec<(&'static str, Role, &'static str)> {
             "query($org: String!) { organization(id: $org) { phoneNumbers { id } } }",
         ),
         (
+            "Organization.flaggedTexts",
+            Role::Admin,
+            "query($org: String!) { organization(id: $org) { flaggedTexts { id } } }",
+        ),
+        (
+            "Organization.numberHealthSettings",
+            Role::Admin,
+            "query($org: String!) { organization(id: $org) { numberHealthSettings { cooldownMinutes } } }",
+        ),
+        (
+            "Organization.senderHistory",
+            Role::Admin,
+            "query($org: String!) { organization(id: $org) { senderHistory(contactNumber: \"+19195550100\") { reason } } }",
+        ),
+        (
             "Organization.pendingPhoneNumberJobs",
             Role::Admin,
             "query($org: String!) { organization(id: $org) { pendingPhoneNumberJobs { id } } }",
@@ -211,6 +226,21 @@ fn access_rules() -> Vec<(&'static str, Role, &'static str)> {
             "MutationRoot.editOrganization",
             Role::Owner,
             "mutation($org: String!) { editOrganization(id: $org, organization: {settings: {unsetFeatures: []}}) { id } }",
+        ),
+        (
+            "MutationRoot.restorePhoneNumber",
+            Role::Owner,
+            "mutation($org: String!) { restorePhoneNumber(organizationId: $org, phoneNumber: \"+19195550100\") { id } }",
+        ),
+        (
+            "MutationRoot.clearFlaggedText",
+            Role::Owner,
+            "mutation($org: String!) { clearFlaggedText(organizationId: $org, id: \"1\") }",
+        ),
+        (
+            "MutationRoot.updateNumberHealthSettings",
+            Role::Owner,
+            "mutation($org: String!) { updateNumberHealthSettings(organizationId: $org, input: {cooldownMinutes: 60}) { cooldownMinutes } }",
         ),
         (
             "MutationRoot.clearCachedOrgAndExtensionCaches",
