@@ -9,8 +9,9 @@ use super::settings::member_of;
 use super::types::PhoneNumber;
 use super::{IntoGql, caller, state};
 use crate::services::access::Role;
-use crate::services::health::{self, HealthSettings, NumberHealth as Health};
-use crate::store::health::entities::{event, flagged_text, sender_history};
+use crate::services::health::{
+    self, HealthSettings, NumberHealth as Health, event, flagged_text, sender_history as history,
+};
 
 /// Where a number stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -178,8 +179,8 @@ pub struct SenderChange {
     pub at: DateTime<Utc>,
 }
 
-impl From<sender_history::Model> for SenderChange {
-    fn from(h: sender_history::Model) -> Self {
+impl From<history::Model> for SenderChange {
+    fn from(h: history::Model) -> Self {
         Self {
             from_number: h.from_number,
             to_number: h.to_number,

@@ -35,7 +35,8 @@ use crate::state::AppState;
 use crate::store;
 use crate::store::entities::phone_number;
 use crate::store::health::NewEvent;
-use crate::store::health::entities::{event, flagged_text, sender_history};
+/// The stored rows number health hands to the GraphQL layer (entities, like `store::entities`).
+pub use crate::store::health::entities::{event, flagged_text, sender_history};
 use crate::store::phone_numbers::ACTIVE;
 
 /// Picked, counted.
