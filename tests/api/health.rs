@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use spoke_bandwidth::services::access::Role;
 
 use crate::helpers::{TestApp, error_code, spawn_app_with_emulator};
+use crate::numbers::{SYNC, disconnect_on_bandwidth, run_job};
 use crate::provisioning::{address, buy, org_with_credentials, provision};
 use crate::sending::{send, wait_for};
 
@@ -474,5 +475,185 @@ async fn number_health_settings_have_defaults_and_out_of_bounds_values_are_refus
     assert_eq!(
         answer["data"]["organization"]["numberHealthSettings"]["cooldownMinutes"],
         30
+    );
+}
+
+#[tokio::test]
+async fn a_number_that_relapses_in_probation_after_its_allowed_quarantines_is_retired() {
+    let app = spawn_app_with_emulator().await;
+    let (org, owner) = org_with_numbers(&app, &[("919", 2)]).await;
+    let texter = app.token(org, Role::Texter).await;
+    let update = "mutation($org: String!, $input: NumberHealthSettingsInput!) { updateNumberHealthSettings(organizationId: $org, input: $input) { quarantineStrikes } }";
+    let set = app
+        .graphql(
+            Some(&owner),
+            update,
+            json!({"org": org.to_string(), "input": {"quarantineStrikes": 1, "retireAfterQuarantines": 1, "cooldownMinutes": 10}}),
+        )
+        .await;
+    assert!(set["errors"].is_null(), "{set}");
+    let a = numbers(&app, &owner, org).await[0]["phoneNumber"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.emulator_post(
+        "/_emulator/faults",
+        json!({"errorCode": 4770, "from": a, "times": 2}),
+    )
+    .await;
+    let mut i = 0;
+    let mut send_until_a_fails = async |app: &TestApp| {
+        loop {
+            i += 1;
+            let contact = format!("+1919555{:04}", 8000 + i);
+            if send_from(app, &texter, org, &contact, &format!("Script {i}")).await == a {
+                wait_for_last(app, &owner, org, &contact, "ERROR").await;
+                return;
+            }
+            assert!(i < 20, "A was never picked");
+        }
+    };
+    send_until_a_fails(&app).await;
+    wait_for_state(&app, &owner, org, &a, "QUARANTINED").await;
+    app.clock.advance(chrono::Duration::minutes(11));
+    wait_for_state(&app, &owner, org, &a, "PROBATION").await;
+    send_until_a_fails(&app).await;
+    let retired = wait_for_state(&app, &owner, org, &a, "RETIRED").await;
+    assert_eq!(retired["health"]["events"][0]["cause"], "relapses");
+    assert_eq!(retired["health"]["events"][0]["from"], "PROBATION");
+}
+
+#[tokio::test]
+async fn an_att_volume_violation_pauses_the_campaign_instead_of_marking_the_number_sick() {
+    let app = spawn_app_with_emulator().await;
+    let (org, owner) = org_with_numbers(&app, &[("919", 1)]).await;
+    let texter = app.token(org, Role::Texter).await;
+    let a = numbers(&app, &owner, org).await[0]["phoneNumber"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.emulator_post(
+        "/_emulator/faults",
+        json!({"errorCode": 4781, "from": a, "times": 1}),
+    )
+    .await;
+    // `send` tags campaign 12.
+    send(&app, &texter, org, "+19195558101", "Turnout").await;
+    wait_for_last(&app, &owner, org, "+19195558101", "ERROR").await;
+    let refused = loop {
+        let answer = send(&app, &texter, org, "+19195558102", "Turnout again").await;
+        if !answer["errors"].is_null() {
+            break answer;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert_eq!(error_code(&refused), "SENDING_PAUSED", "{refused}");
+    assert!(refused["errors"][0]["message"].as_str().unwrap().contains("campaign 12"));
+    let n = number(&app, &owner, org, &a).await;
+    assert_eq!(n["health"]["state"], "HEALTHY");
+    // Another campaign still sends; after the pause (60 min by default) campaign 12 does too.
+    let other = app
+        .graphql(
+            Some(&texter),
+            "mutation($org: String!, $input: SendMessageInput!) { sendMessage(organizationId: $org, input: $input) { sendStatus } }",
+            json!({"org": org.to_string(), "input": {"contactNumber": "+19195558103", "text": "Other", "campaignId": "13"}}),
+        )
+        .await;
+    assert!(other["errors"].is_null(), "{other}");
+    app.clock.advance(chrono::Duration::minutes(61));
+    let later = send(&app, &texter, org, "+19195558102", "Turnout again").await;
+    assert!(later["errors"].is_null(), "{later}");
+}
+
+#[tokio::test]
+async fn the_contacts_of_a_number_released_on_bandwidths_side_follow_it_to_a_sibling() {
+    let app = spawn_app_with_emulator().await;
+    let (org, owner) = org_with_numbers(&app, &[("919", 3)]).await;
+    let texter = app.token(org, Role::Texter).await;
+    let contact = "+19195558201";
+    let served = send_from(&app, &texter, org, contact, "Hello").await;
+    wait_for_last(&app, &owner, org, contact, "DELIVERED").await;
+    disconnect_on_bandwidth(&app, served.trim_start_matches("+1")).await;
+    let job = run_job(&app, &owner, org, SYNC, json!({"org": org.to_string()})).await;
+    assert_eq!(job["state"], "SUCCEEDED", "{job}");
+    let history = app
+        .graphql(
+            Some(&owner),
+            HISTORY,
+            json!({"org": org.to_string(), "contact": contact}),
+        )
+        .await;
+    let change = &history["data"]["organization"]["senderHistory"][0];
+    assert_eq!(change["reason"], "released", "{history}");
+    assert_eq!(change["fromNumber"], served.as_str());
+    let sibling = change["toNumber"].as_str().unwrap();
+    assert!(sibling.starts_with("+1919") && sibling != served, "{history}");
+    assert_eq!(send_from(&app, &texter, org, contact, "Again").await, sibling);
+}
+
+#[tokio::test]
+async fn quarantined_contacts_are_spread_over_the_siblings() {
+    let app = spawn_app_with_emulator().await;
+    let (org, owner) = org_with_numbers(&app, &[("919", 3)]).await;
+    let texter = app.token(org, Role::Texter).await;
+    let update = "mutation($org: String!, $input: NumberHealthSettingsInput!) { updateNumberHealthSettings(organizationId: $org, input: $input) { quarantineStrikes } }";
+    app.graphql(
+        Some(&owner),
+        update,
+        json!({"org": org.to_string(), "input": {"quarantineStrikes": 1}}),
+    )
+    .await;
+    // Send to 12 contacts; A serves about a third of them.
+    let mut of_a = Vec::new();
+    let mut a = String::new();
+    for i in 0..12 {
+        let contact = format!("+1919555{:04}", 8300 + i);
+        let from = send_from(&app, &texter, org, &contact, "Hi").await;
+        if i == 0 {
+            a = from.clone();
+        }
+        if from == a {
+            of_a.push(contact.clone());
+        }
+        wait_for_last(&app, &owner, org, &contact, "DELIVERED").await;
+    }
+    assert!(of_a.len() >= 2, "{of_a:?}");
+    app.emulator_post(
+        "/_emulator/faults",
+        json!({"errorCode": 4470, "from": a, "times": 1}),
+    )
+    .await;
+    send_from(&app, &texter, org, &of_a[0], "Spam?").await;
+    wait_for_state(&app, &owner, org, &a, "QUARANTINED").await;
+    let mut targets = HashSet::new();
+    for contact in &of_a {
+        let history = app
+            .graphql(
+                Some(&owner),
+                HISTORY,
+                json!({"org": org.to_string(), "contact": contact}),
+            )
+            .await;
+        let to = history["data"]["organization"]["senderHistory"][0]["toNumber"].clone();
+        assert!(to.is_string(), "{history}");
+        targets.insert(to.as_str().unwrap().to_owned());
+    }
+    assert_eq!(targets.len(), 2, "both siblings took some: {targets:?}");
+}
+
+#[tokio::test]
+async fn the_picker_prefers_a_number_under_its_per_number_rate() {
+    let app = spawn_app_with_emulator().await;
+    let (org, _owner) = org_with_numbers(&app, &[("919", 2)]).await;
+    let texter = app.token(org, Role::Texter).await;
+    // Three segments keep A busy for three seconds at P2P's one segment per second.
+    let long = "a".repeat(400);
+    let a = send_from(&app, &texter, org, "+19195558401", &long).await;
+    let b = send_from(&app, &texter, org, "+19195558402", "One").await;
+    assert_ne!(a, b);
+    assert_eq!(
+        send_from(&app, &texter, org, "+19195558403", "Two").await,
+        b,
+        "A is still over its rate"
     );
 }
