@@ -144,7 +144,13 @@ fn picker(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("any", pool), &pool, |b, _| {
             b.to_async(&runtime).iter(|| {
                 now += 1;
-                store::phone_numbers::take_least_recently_used(&f.db, f.org, PickFrom::Any, now, 1000)
+                store::phone_numbers::take_least_recently_used(
+                    &f.db,
+                    f.org,
+                    PickFrom::Any,
+                    now,
+                    1000,
+                )
             })
         });
         group.bench_with_input(BenchmarkId::new("sticky_lookup", pool), &pool, |b, _| {

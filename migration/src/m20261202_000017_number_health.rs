@@ -23,7 +23,9 @@ impl MigrationTrait for Migration {
             // Probation watches the deliveries of messages with a larger id than this.
             big_integer_null(PhoneNumbers::ProbationAfterMessageId),
             // Epoch ms until which a volume violation keeps the number from being picked.
-            big_integer(PhoneNumbers::PausedUntilMs).default(0).to_owned(),
+            big_integer(PhoneNumbers::PausedUntilMs)
+                .default(0)
+                .to_owned(),
             // Epoch ms from which the number is under its per-number rate again: the picker's order.
             big_integer(PhoneNumbers::FreeAtMs).default(0).to_owned(),
         ] {
@@ -45,12 +47,23 @@ impl MigrationTrait for Migration {
             "bandwidth_phone_numbers_pick_any",
         ] {
             manager
-                .drop_index(Index::drop().name(name).table(PhoneNumbers::Table).to_owned())
+                .drop_index(
+                    Index::drop()
+                        .name(name)
+                        .table(PhoneNumbers::Table)
+                        .to_owned(),
+                )
                 .await?;
         }
         for (name, column) in [
-            ("bandwidth_phone_numbers_pace_area_code", Some(PhoneNumbers::AreaCode)),
-            ("bandwidth_phone_numbers_pace_state", Some(PhoneNumbers::State)),
+            (
+                "bandwidth_phone_numbers_pace_area_code",
+                Some(PhoneNumbers::AreaCode),
+            ),
+            (
+                "bandwidth_phone_numbers_pace_state",
+                Some(PhoneNumbers::State),
+            ),
             ("bandwidth_phone_numbers_pace_any", None),
         ] {
             let mut index = Index::create();
@@ -286,12 +299,23 @@ impl MigrationTrait for Migration {
             "bandwidth_phone_numbers_pace_any",
         ] {
             manager
-                .drop_index(Index::drop().name(name).table(PhoneNumbers::Table).to_owned())
+                .drop_index(
+                    Index::drop()
+                        .name(name)
+                        .table(PhoneNumbers::Table)
+                        .to_owned(),
+                )
                 .await?;
         }
         for (name, column) in [
-            ("bandwidth_phone_numbers_pick_area_code", Some(PhoneNumbers::AreaCode)),
-            ("bandwidth_phone_numbers_pick_state", Some(PhoneNumbers::State)),
+            (
+                "bandwidth_phone_numbers_pick_area_code",
+                Some(PhoneNumbers::AreaCode),
+            ),
+            (
+                "bandwidth_phone_numbers_pick_state",
+                Some(PhoneNumbers::State),
+            ),
             ("bandwidth_phone_numbers_pick_any", None),
         ] {
             let mut index = Index::create();
@@ -392,6 +416,7 @@ enum Events {
 }
 
 #[derive(DeriveIden)]
+#[allow(clippy::enum_variant_names)]
 enum Flagged {
     #[sea_orm(iden = "bandwidth_flagged_texts")]
     Table,

@@ -235,7 +235,10 @@ fn add_message_fault(state: &EmulatorState, request: FaultRequest) -> Response {
     let text_regex = match request.text_matches.as_deref() {
         None => None,
         Some(p) if p.len() > 1000 => {
-            return control_error(StatusCode::BAD_REQUEST, "textMatches is limited to 1000 characters");
+            return control_error(
+                StatusCode::BAD_REQUEST,
+                "textMatches is limited to 1000 characters",
+            );
         }
         Some(p) => match regex::RegexBuilder::new(p).size_limit(1 << 20).build() {
             Ok(re) => Some(re),
@@ -273,7 +276,8 @@ fn add_message_fault(state: &EmulatorState, request: FaultRequest) -> Response {
 fn set_queue(state: &EmulatorState, request: &FaultRequest) -> Response {
     let capacity = request.queue_capacity.unwrap_or_default();
     let rate = request.rate_per_second.unwrap_or(1.0);
-    if !(0.0..=1e9).contains(&capacity) || !(rate > 0.0 && rate <= 1e6) {
+    let valid = (0.0..=1e9).contains(&capacity) && rate > 0.0 && rate <= 1e6;
+    if !valid {
         return control_error(
             StatusCode::BAD_REQUEST,
             "queueCapacity must be 0..=1e9 segments and ratePerSecond above 0 (at most 1e6)",

@@ -206,8 +206,13 @@ fn queue_refusal(state: &EmulatorState, segments: u32) -> Option<Response> {
     let elapsed = rule
         .drained_at
         .map_or(0.0, |t| now.duration_since(t).as_secs_f64());
-    let (admitted, depth) =
-        rules::queue_admits(rule.depth, elapsed, rule.rate_per_second, rule.capacity, segments);
+    let (admitted, depth) = rules::queue_admits(
+        rule.depth,
+        elapsed,
+        rule.rate_per_second,
+        rule.capacity,
+        segments,
+    );
     rule.depth = depth;
     rule.drained_at = Some(now);
     if admitted {
@@ -233,8 +238,7 @@ fn message_fault(state: &EmulatorState, request: &SendRequest) -> Option<u32> {
         f.remaining != Some(0)
             && f.since.is_none_or(|since| since <= now)
             && f.from.as_ref().is_none_or(|from| *from == request.from)
-            && f
-                .text_regex
+            && f.text_regex
                 .as_ref()
                 .is_none_or(|re| re.is_match(&request.text))
     })?;

@@ -135,7 +135,13 @@ pub fn segment_count(text: &str, is_mms: bool) -> u32 {
 
 /// The account queue after `elapsed_s` of draining at `rate` segments per second, and whether
 /// a send of `segments` fits under `capacity` (then it is added).
-pub fn queue_admits(depth: f64, elapsed_s: f64, rate: f64, capacity: f64, segments: u32) -> (bool, f64) {
+pub fn queue_admits(
+    depth: f64,
+    elapsed_s: f64,
+    rate: f64,
+    capacity: f64,
+    segments: u32,
+) -> (bool, f64) {
     let drained = (depth - elapsed_s * rate).max(0.0);
     let after = drained + f64::from(segments);
     if after > capacity && drained > 0.0 {
@@ -222,7 +228,10 @@ mod tests {
         assert!(!ok, "half drained: still full");
         let (ok, _) = queue_admits(depth, 0.5, 1.0, 1.0, 1);
         assert!(ok, "drained: room again");
-        assert!(queue_admits(0.0, 0.0, 1.0, 1.0, 5).0, "an empty queue takes any one send");
+        assert!(
+            queue_admits(0.0, 0.0, 1.0, 1.0, 5).0,
+            "an empty queue takes any one send"
+        );
     }
 
     #[test]

@@ -306,10 +306,12 @@ impl HealthMutation {
     ) -> Result<PhoneNumber> {
         let org = member_of(ctx, &organization_id, Role::Owner)?;
         let caller = caller(ctx).gql()?;
-        Ok(health::restore_number(state(ctx), caller, org, &phone_number)
-            .await
-            .gql()?
-            .into())
+        Ok(
+            health::restore_number(state(ctx), caller, org, &phone_number)
+                .await
+                .gql()?
+                .into(),
+        )
     }
 
     /// Clears a flagged text so it may be sent again (owners).

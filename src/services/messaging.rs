@@ -65,7 +65,13 @@ pub async fn send_message(
             "sendBefore is in the past: the message could not be sent in time".into(),
         ));
     }
-    health::check_send(state, organization_id, &request.text, request.campaign_id.as_deref()).await?;
+    health::check_send(
+        state,
+        organization_id,
+        &request.text,
+        request.campaign_id.as_deref(),
+    )
+    .await?;
     let settings = organizations::settings(state, organization_id).await?;
     let manager_list = managers::for_org(&state.settings.service_managers, &settings)?;
     let picker = managers::picker_options(&settings);
@@ -104,8 +110,15 @@ pub async fn send_message(
         Err(e) => return Err(e.into()),
     };
 
-    let Some(proposal) =
-        senders::choose_sender(state, organization_id, &manager_list, picker, &contact, health::pace_cost_ms(&settings, segments)).await?
+    let Some(proposal) = senders::choose_sender(
+        state,
+        organization_id,
+        &manager_list,
+        picker,
+        &contact,
+        health::pace_cost_ms(&settings, segments),
+    )
+    .await?
     else {
         let reason = "no active sending number: buy numbers (buyPhoneNumbers) or sync them (syncPhoneNumbers)";
         store::sends::settle(

@@ -200,7 +200,10 @@ pub async fn take_least_recently_used(
     update
         .table(phone_number::Entity)
         .value(phone_number::Column::LastUsedAt, now_ms)
-        .value(phone_number::Column::FreeAtMs, super::health::charge(now_ms, cost_ms))
+        .value(
+            phone_number::Column::FreeAtMs,
+            super::health::charge(now_ms, cost_ms),
+        )
         .and_where(Expr::col(phone_number::Column::Id).in_subquery(pick.to_owned()))
         .returning_all();
     let statement = db.get_database_backend().build(&update);
@@ -242,7 +245,10 @@ pub async fn touch(
 ) -> Result<(), DbErr> {
     phone_number::Entity::update_many()
         .col_expr(phone_number::Column::LastUsedAt, Expr::value(now_ms))
-        .col_expr(phone_number::Column::FreeAtMs, super::health::charge(now_ms, cost_ms))
+        .col_expr(
+            phone_number::Column::FreeAtMs,
+            super::health::charge(now_ms, cost_ms),
+        )
         .filter(phone_number::Column::OrganizationId.eq(organization_id))
         .filter(phone_number::Column::PhoneNumber.eq(number))
         .exec(db)

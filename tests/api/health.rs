@@ -141,7 +141,10 @@ async fn a_number_failing_with_4470_past_the_threshold_is_quarantined_skipped_an
     );
     assert_eq!(health["events"][0]["cause"], "strikes");
     assert_eq!(health["events"][0]["from"], "HEALTHY");
-    assert_eq!(health["events"][0]["codes"], json!([{"code": 4470, "count": 3}]));
+    assert_eq!(
+        health["events"][0]["codes"],
+        json!([{"code": 4470, "count": 3}])
+    );
 
     // Its sticky contact moved to another number of the same area code, recorded.
     let history = app
@@ -322,7 +325,14 @@ async fn a_text_failing_with_4770_on_three_numbers_is_flagged_refused_with_conte
     for i in 0..3 {
         let contact = format!("+1919555{:04}", 7700 + i);
         from.insert(
-            send_from(&app, &texter, org, &contact, &format!("LIMITED time offer: {i}0% off!")).await,
+            send_from(
+                &app,
+                &texter,
+                org,
+                &contact,
+                &format!("LIMITED time offer: {i}0% off!"),
+            )
+            .await,
         );
         wait_for_last(&app, &owner, org, &contact, "ERROR").await;
     }
@@ -342,7 +352,14 @@ async fn a_text_failing_with_4770_on_three_numbers_is_flagged_refused_with_conte
     assert_eq!(flagged[0]["codes"], json!([{"code": 4770, "count": 3}]));
 
     // The same text (normalised) is refused before anything is stored or posted.
-    let refused = send(&app, &texter, org, "+19195557800", "limited  time offer: 50% OFF").await;
+    let refused = send(
+        &app,
+        &texter,
+        org,
+        "+19195557800",
+        "limited  time offer: 50% OFF",
+    )
+    .await;
     assert_eq!(error_code(&refused), "CONTENT_FLAGGED", "{refused}");
     assert!(
         refused["errors"][0]["message"]
@@ -357,7 +374,8 @@ async fn a_text_failing_with_4770_on_three_numbers_is_flagged_refused_with_conte
     }
 
     // Cleared by an owner, it goes out again.
-    let clear = "mutation($org: String!, $id: String!) { clearFlaggedText(organizationId: $org, id: $id) }";
+    let clear =
+        "mutation($org: String!, $id: String!) { clearFlaggedText(organizationId: $org, id: $id) }";
     let cleared = app
         .graphql(
             Some(&owner),
@@ -366,7 +384,14 @@ async fn a_text_failing_with_4770_on_three_numbers_is_flagged_refused_with_conte
         )
         .await;
     assert_eq!(cleared["data"]["clearFlaggedText"], true, "{cleared}");
-    let again = send(&app, &texter, org, "+19195557800", "limited  time offer: 50% OFF").await;
+    let again = send(
+        &app,
+        &texter,
+        org,
+        "+19195557800",
+        "limited  time offer: 50% OFF",
+    )
+    .await;
     assert!(again["errors"].is_null(), "{again}");
     let answer = app.graphql(Some(&owner), FLAGGED, vars).await;
     assert_eq!(answer["data"]["organization"]["flaggedTexts"], json!([]));
@@ -403,7 +428,10 @@ async fn a_full_bandwidth_queue_delays_a_send_which_then_goes_out() {
         .collect();
     assert_eq!(posts.first(), Some(&202), "{posts:?}");
     assert_eq!(posts.last(), Some(&202), "{posts:?}");
-    assert!(posts.contains(&429), "the queue was full at first: {posts:?}");
+    assert!(
+        posts.contains(&429),
+        "the queue was full at first: {posts:?}"
+    );
 }
 
 #[tokio::test]
@@ -548,7 +576,12 @@ async fn an_att_volume_violation_pauses_the_campaign_instead_of_marking_the_numb
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     };
     assert_eq!(error_code(&refused), "SENDING_PAUSED", "{refused}");
-    assert!(refused["errors"][0]["message"].as_str().unwrap().contains("campaign 12"));
+    assert!(
+        refused["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("campaign 12")
+    );
     let n = number(&app, &owner, org, &a).await;
     assert_eq!(n["health"]["state"], "HEALTHY");
     // Another campaign still sends; after the pause (60 min by default) campaign 12 does too.
@@ -587,8 +620,14 @@ async fn the_contacts_of_a_number_released_on_bandwidths_side_follow_it_to_a_sib
     assert_eq!(change["reason"], "released", "{history}");
     assert_eq!(change["fromNumber"], served.as_str());
     let sibling = change["toNumber"].as_str().unwrap();
-    assert!(sibling.starts_with("+1919") && sibling != served, "{history}");
-    assert_eq!(send_from(&app, &texter, org, contact, "Again").await, sibling);
+    assert!(
+        sibling.starts_with("+1919") && sibling != served,
+        "{history}"
+    );
+    assert_eq!(
+        send_from(&app, &texter, org, contact, "Again").await,
+        sibling
+    );
 }
 
 #[tokio::test]

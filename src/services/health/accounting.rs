@@ -84,15 +84,26 @@ async fn account_one(
                 return Ok(());
             }
             let codes = BTreeMap::from([(code, 1)]);
-            let reason = format!("{code} rejected-from-number-in-blacklist: Bandwidth bars this number");
+            let reason =
+                format!("{code} rejected-from-number-in-blacklist: Bandwidth bars this number");
             retire(db, now, number, "blacklisted", &codes, reason).await
         }
         Class::NumberVolume => {
             let until = now + Duration::minutes(s.number_pause_minutes);
             store::health::pause_number(db, org, &number.phone_number, until.timestamp_millis())
                 .await?;
-            event(db, now, number, &number.health, "volume_pause", &BTreeMap::from([(code, 1)]),
-                format!("{code} volumetric violation: not picked until {}", until.to_rfc3339()))
+            event(
+                db,
+                now,
+                number,
+                &number.health,
+                "volume_pause",
+                &BTreeMap::from([(code, 1)]),
+                format!(
+                    "{code} volumetric violation: not picked until {}",
+                    until.to_rfc3339()
+                ),
+            )
             .await
         }
         Class::DailyCap | Class::CampaignVolume => {
@@ -110,8 +121,18 @@ async fn account_one(
             } else {
                 format!("campaign {campaign}")
             };
-            event(db, now, number, &number.health, "volume_pause", &BTreeMap::from([(code, 1)]),
-                format!("{code} volume violation: {scope} paused until {}", until.to_rfc3339()))
+            event(
+                db,
+                now,
+                number,
+                &number.health,
+                "volume_pause",
+                &BTreeMap::from([(code, 1)]),
+                format!(
+                    "{code} volume violation: {scope} paused until {}",
+                    until.to_rfc3339()
+                ),
+            )
             .await
         }
         Class::Spam | Class::Block => strike(db, now, s, failure, code, class, number).await,
@@ -179,7 +200,10 @@ async fn strike(
         }
     }
     let (since, threshold) = match number.health.as_str() {
-        HEALTHY => (now - Duration::minutes(s.strike_window_minutes), s.quarantine_strikes),
+        HEALTHY => (
+            now - Duration::minutes(s.strike_window_minutes),
+            s.quarantine_strikes,
+        ),
         // Watched: one strike in probation is a relapse.
         PROBATION => (number.health_since.unwrap_or(now), 1),
         _ => return Ok(()),
@@ -191,7 +215,10 @@ async fn strike(
         .iter()
         .filter(|st| !flagged.contains(&st.content_hash))
         .collect();
-    let mut contacts: Vec<&str> = counted.iter().map(|st| st.contact_number.as_str()).collect();
+    let mut contacts: Vec<&str> = counted
+        .iter()
+        .map(|st| st.contact_number.as_str())
+        .collect();
     contacts.sort_unstable();
     contacts.dedup();
     if (contacts.len() as i64) < threshold {

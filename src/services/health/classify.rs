@@ -40,7 +40,9 @@ mod tests {
 
     #[test]
     fn contact_level_codes_never_count_against_the_number() {
-        for code in [4720, 4721, 4702, 4406, 4434, 4482, 4775, 4771, 4750, 5620, 9902] {
+        for code in [
+            4720, 4721, 4702, 4406, 4434, 4482, 4775, 4771, 4750, 5620, 9902,
+        ] {
             assert_eq!(classify(code), Class::Ignored, "{code}");
         }
         assert_eq!(classify(4470), Class::Spam);

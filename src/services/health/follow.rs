@@ -38,8 +38,15 @@ pub async fn move_contacts_off(
     let assignment = deal(&contacts, &siblings);
     let mut history = Vec::with_capacity(contacts.len());
     for (sibling, dealt) in &assignment {
-        store::health::move_contacts(db, org, &number.phone_number, sibling.as_deref(), dealt, now)
-            .await?;
+        store::health::move_contacts(
+            db,
+            org,
+            &number.phone_number,
+            sibling.as_deref(),
+            dealt,
+            now,
+        )
+        .await?;
         history.extend(dealt.iter().map(|c| NewHistory {
             contact_number: c.clone(),
             from_number: Some(number.phone_number.clone()),

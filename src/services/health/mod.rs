@@ -88,7 +88,11 @@ pub async fn check_send(
     let now = state.clock.now();
     let pauses =
         store::health::find_pauses(&state.db, organization_id, campaign_id.unwrap_or("")).await?;
-    if let Some(pause) = pauses.iter().filter(|p| p.until > now).max_by_key(|p| p.until) {
+    if let Some(pause) = pauses
+        .iter()
+        .filter(|p| p.until > now)
+        .max_by_key(|p| p.until)
+    {
         let scope = if pause.campaign_key.is_empty() {
             "the organization's sending".to_owned()
         } else {
@@ -214,7 +218,15 @@ pub async fn restore_number(
         count_quarantine: false,
         probation_after_message_id: None,
     };
-    if !store::health::change_health(&state.db, organization_id, &number.phone_number, &number.health, change).await? {
+    if !store::health::change_health(
+        &state.db,
+        organization_id,
+        &number.phone_number,
+        &number.health,
+        change,
+    )
+    .await?
+    {
         return Err(AppError::Conflict(
             "the number's health changed meanwhile; read it again and retry".into(),
         ));
@@ -257,9 +269,19 @@ pub async fn clear_flagged_text(
     id: &str,
 ) -> Result<()> {
     let id: i64 = id.trim().parse().map_err(|_| {
-        AppError::InvalidInput(format!("{id:?} is not a flagged text id (see Organization.flaggedTexts)"))
+        AppError::InvalidInput(format!(
+            "{id:?} is not a flagged text id (see Organization.flaggedTexts)"
+        ))
     })?;
-    if store::health::clear_flag(&state.db, organization_id, id, Some(caller.user_id), state.clock.now()).await? {
+    if store::health::clear_flag(
+        &state.db,
+        organization_id,
+        id,
+        Some(caller.user_id),
+        state.clock.now(),
+    )
+    .await?
+    {
         Ok(())
     } else {
         Err(AppError::NotFound(format!(
@@ -303,5 +325,8 @@ pub async fn sender_history(
 ) -> Result<Vec<sender_history::Model>> {
     let contact = crate::services::phone::PhoneNumber::parse(contact_number)
         .map_err(AppError::InvalidInput)?;
-    Ok(store::health::list_history(&state.db, organization_id, contact.as_str(), HISTORY_SHOWN).await?)
+    Ok(
+        store::health::list_history(&state.db, organization_id, contact.as_str(), HISTORY_SHOWN)
+            .await?,
+    )
 }

@@ -87,7 +87,11 @@ mod tests {
     #[test]
     fn accented_gsm_letters_stay_gsm7_and_media_is_one_segment() {
         assert_eq!(measure("éàüÑ"), (Encoding::Gsm7, 4));
-        assert_eq!(measure("ç"), (Encoding::Ucs2, 1), "only the capital Ç is in GSM 03.38");
+        assert_eq!(
+            measure("ç"),
+            (Encoding::Ucs2, 1),
+            "only the capital Ç is in GSM 03.38"
+        );
         assert_eq!(segment_count(&"a".repeat(1000), true), 1);
         assert_eq!(segment_count("", false), 1);
     }

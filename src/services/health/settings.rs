@@ -143,7 +143,9 @@ mod tests {
         assert!(base.merged_with(unknown.as_object().unwrap()).is_err());
         let good = serde_json::json!({"cooldownMinutes": 30});
         assert_eq!(
-            base.merged_with(good.as_object().unwrap()).unwrap().cooldown_minutes,
+            base.merged_with(good.as_object().unwrap())
+                .unwrap()
+                .cooldown_minutes,
             30
         );
     }

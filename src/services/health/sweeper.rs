@@ -62,8 +62,25 @@ pub async fn sweep_once(state: &AppState) -> Result<Swept> {
             count_quarantine: false,
             probation_after_message_id: Some(mark),
         };
-        if store::health::change_health(&state.db, number.organization_id, &number.phone_number, QUARANTINED, change).await? {
-            accounting::event(&state.db, now, &number, PROBATION, "cooldown_over", &BTreeMap::new(), reason).await?;
+        if store::health::change_health(
+            &state.db,
+            number.organization_id,
+            &number.phone_number,
+            QUARANTINED,
+            change,
+        )
+        .await?
+        {
+            accounting::event(
+                &state.db,
+                now,
+                &number,
+                PROBATION,
+                "cooldown_over",
+                &BTreeMap::new(),
+                reason,
+            )
+            .await?;
             swept.to_probation += 1;
         }
     }
@@ -90,8 +107,25 @@ pub async fn sweep_once(state: &AppState) -> Result<Swept> {
             count_quarantine: false,
             probation_after_message_id: None,
         };
-        if store::health::change_health(&state.db, number.organization_id, &number.phone_number, PROBATION, change).await? {
-            accounting::event(&state.db, now, &number, HEALTHY, "probation_passed", &BTreeMap::new(), reason).await?;
+        if store::health::change_health(
+            &state.db,
+            number.organization_id,
+            &number.phone_number,
+            PROBATION,
+            change,
+        )
+        .await?
+        {
+            accounting::event(
+                &state.db,
+                now,
+                &number,
+                HEALTHY,
+                "probation_passed",
+                &BTreeMap::new(),
+                reason,
+            )
+            .await?;
             swept.to_healthy += 1;
         }
     }

@@ -119,7 +119,9 @@ pub async fn post(
         Ok(Err(e)) if verdict(&e) == Verdict::NotAccepted => {
             tracing::warn!(error = %e, "Bandwidth did not take the message");
             let description = if is_queue_full(&e) {
-                format!("Bandwidth's message queue stayed full for as long as the message could wait (sendBefore or SEND_TIMEOUT_MS): not sent; {e}")
+                format!(
+                    "Bandwidth's message queue stayed full for as long as the message could wait (sendBefore or SEND_TIMEOUT_MS): not sent; {e}"
+                )
             } else {
                 format!("Bandwidth did not take the message: {e}")
             };
@@ -187,8 +189,8 @@ async fn post_with_retries(
     tokio::time::error::Elapsed,
 > {
     let started = Utc::now();
-    let mut queue_deadline = started
-        + chrono::Duration::from_std(state.settings.send_timeout()).unwrap_or_default();
+    let mut queue_deadline =
+        started + chrono::Duration::from_std(state.settings.send_timeout()).unwrap_or_default();
     if let Some(send_before) = message.send_before {
         queue_deadline = queue_deadline.min(send_before);
     }
@@ -206,7 +208,11 @@ async fn post_with_retries(
                 if wake >= queue_deadline {
                     return Ok(Err(e));
                 }
-                tracing::info!(waits = queue_waits, wait_ms = wait.as_millis() as u64, "Bandwidth's queue is full; the send waits");
+                tracing::info!(
+                    waits = queue_waits,
+                    wait_ms = wait.as_millis() as u64,
+                    "Bandwidth's queue is full; the send waits"
+                );
                 if let Err(db) = store::sends::touch(&state.db, message.id).await {
                     tracing::warn!(error = %db, "could not mark a waiting send fresh");
                 }

@@ -66,7 +66,8 @@ pub async fn choose_sender(
                 }
             }
             Manager::NumpickerBasic => {
-                let Some(mut number) = pick_number(state, org, picker, contact, cost_ms).await? else {
+                let Some(mut number) = pick_number(state, org, picker, contact, cost_ms).await?
+                else {
                     continue;
                 };
                 if moving_from.as_ref() == Some(&number) {

@@ -654,10 +654,7 @@ pub fn status_after_sync() -> sea_orm::sea_query::SimpleExpr {
         .case(
             Expr::col((phone_number::Entity, phone_number::Column::Health))
                 .is_in(["quarantined", "retired"])
-                .and(
-                    Expr::col((phone_number::Entity, phone_number::Column::Status))
-                        .ne(RELEASED),
-                ),
+                .and(Expr::col((phone_number::Entity, phone_number::Column::Status)).ne(RELEASED)),
             Expr::col((phone_number::Entity, phone_number::Column::Status)),
         )
         .finally(Expr::value(ACTIVE))
