@@ -1405,3 +1405,116 @@ async fn accept_faults_take_the_message_and_then_lose_or_garble_the_answer() {
     assert!(sends.iter().all(|r| r["status"] == 202));
     emulator.shutdown().await;
 }
+
+#[tokio::test]
+async fn message_faults_make_a_number_or_a_text_fail_and_the_queue_rule_answers_429_when_full() {
+    let emulator = start(test_config()).await;
+    let api = Api::new(&emulator);
+    let (receiver, url) = Receiver::start(vec![]).await;
+    let p = provision(&api, &url, &ALL_TYPES, 2).await;
+    let fault = |body: Value| api.control(reqwest::Method::POST, "/faults", Some(body));
+    let message = |from: &str, text: &str| json!({"applicationId": p.app, "from": from, "to": ["+15555550123"], "text": text});
+    // Refused: no target, an unknown code, a bad pattern.
+    assert_eq!(fault(json!({"errorCode": 4470})).await.status, 400);
+    assert_eq!(
+        fault(json!({"errorCode": 1234, "from": p.numbers[0]}))
+            .await
+            .status,
+        400
+    );
+    assert_eq!(
+        fault(json!({"errorCode": 4770, "textMatches": "("}))
+            .await
+            .status,
+        400
+    );
+
+    // The number's next message fails with 4470; the one after is delivered.
+    assert_eq!(
+        fault(json!({"errorCode": 4470, "from": p.numbers[0], "times": 1}))
+            .await
+            .status,
+        201
+    );
+    // From a time on (already past): every message from the other number fails with 4785.
+    let since = "2020-01-01T00:00:00Z";
+    assert_eq!(
+        fault(json!({"errorCode": 4785, "from": p.numbers[1], "since": since}))
+            .await
+            .status,
+        201
+    );
+    for _ in 0..2 {
+        assert_eq!(
+            api.send_message(&message(&p.numbers[0], "hi")).await.status,
+            202
+        );
+    }
+    for _ in 0..2 {
+        assert_eq!(
+            api.send_message(&message(&p.numbers[1], "hi")).await.status,
+            202
+        );
+    }
+    let hits = receiver.wait_for(4).await;
+    let outcomes: Vec<(String, Value)> = hits
+        .iter()
+        .map(|h| {
+            let e = &h.body[0];
+            (
+                e["message"]["from"].as_str().unwrap().to_owned(),
+                e["errorCode"].clone(),
+            )
+        })
+        .collect();
+    let of = |n: &str| -> Vec<Value> {
+        outcomes
+            .iter()
+            .filter(|(from, _)| from == n)
+            .map(|(_, c)| c.clone())
+            .collect()
+    };
+    let first = of(&p.numbers[0]);
+    assert!(
+        first.contains(&json!(4470)) && first.contains(&Value::Null),
+        "{outcomes:?}"
+    );
+    assert_eq!(of(&p.numbers[1]), [json!(4785), json!(4785)]);
+
+    // Any number sending a matching text fails with the spam code.
+    api.control(reqwest::Method::DELETE, "/faults", None).await;
+    fault(json!({"errorCode": 4770, "textMatches": "(?i)act now", "times": 5})).await;
+    api.send_message(&message(&p.numbers[0], "ACT NOW please"))
+        .await;
+    api.send_message(&message(&p.numbers[1], "an ordinary text"))
+        .await;
+    let hits = receiver.wait_for(6).await;
+    let codes: Vec<Value> = hits[4..]
+        .iter()
+        .map(|h| h.body[0]["errorCode"].clone())
+        .collect();
+    assert!(
+        codes.contains(&json!(4770)) && codes.contains(&Value::Null),
+        "{codes:?}"
+    );
+
+    // The queue rule: one segment of room, one drained per second.
+    fault(json!({"queueCapacity": 1, "ratePerSecond": 1})).await;
+    assert_eq!(
+        api.send_message(&message(&p.numbers[0], "one"))
+            .await
+            .status,
+        202
+    );
+    let full = api.send_message(&message(&p.numbers[0], "two")).await;
+    assert_eq!(full.status, 429);
+    assert_eq!(full.json()["type"], "max-message-queue-size-exceeded");
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(
+        api.send_message(&message(&p.numbers[0], "two"))
+            .await
+            .status,
+        202
+    );
+    emulator.shutdown().await;
+}

@@ -367,6 +367,13 @@ async fn a_text_failing_with_4770_on_three_numbers_is_flagged_refused_with_conte
             .unwrap()
             .contains("clearFlaggedText")
     );
+    assert_eq!(
+        crate::sending::thread(&app, &owner, org, "+19195557800")
+            .await
+            .len(),
+        0,
+        "nothing was stored"
+    );
     wait_for_outbox(&app).await;
     for n in numbers(&app, &owner, org).await {
         assert_eq!(n["health"]["state"], "HEALTHY", "{n}");
@@ -507,7 +514,8 @@ async fn number_health_settings_have_defaults_and_out_of_bounds_values_are_refus
 }
 
 #[tokio::test]
-async fn a_number_that_relapses_in_probation_after_its_allowed_quarantines_is_retired() {
+async fn a_number_that_relapses_in_probation_is_quarantined_again_and_retired_once_past_its_allowed_quarantines()
+ {
     let app = spawn_app_with_emulator().await;
     let (org, owner) = org_with_numbers(&app, &[("919", 2)]).await;
     let texter = app.token(org, Role::Texter).await;
@@ -516,7 +524,7 @@ async fn a_number_that_relapses_in_probation_after_its_allowed_quarantines_is_re
         .graphql(
             Some(&owner),
             update,
-            json!({"org": org.to_string(), "input": {"quarantineStrikes": 1, "retireAfterQuarantines": 1, "cooldownMinutes": 10}}),
+            json!({"org": org.to_string(), "input": {"quarantineStrikes": 1, "retireAfterQuarantines": 2, "cooldownMinutes": 10}}),
         )
         .await;
     assert!(set["errors"].is_null(), "{set}");
@@ -526,7 +534,7 @@ async fn a_number_that_relapses_in_probation_after_its_allowed_quarantines_is_re
         .to_owned();
     app.emulator_post(
         "/_emulator/faults",
-        json!({"errorCode": 4770, "from": a, "times": 2}),
+        json!({"errorCode": 4770, "from": a, "times": 3}),
     )
     .await;
     let mut i = 0;
@@ -545,6 +553,14 @@ async fn a_number_that_relapses_in_probation_after_its_allowed_quarantines_is_re
     wait_for_state(&app, &owner, org, &a, "QUARANTINED").await;
     app.clock.advance(chrono::Duration::minutes(11));
     wait_for_state(&app, &owner, org, &a, "PROBATION").await;
+    // One failure in probation is a relapse: quarantined again.
+    send_until_a_fails(&app).await;
+    let again = wait_for_state(&app, &owner, org, &a, "QUARANTINED").await;
+    assert_eq!(again["health"]["events"][0]["cause"], "relapse");
+    assert_eq!(again["health"]["quarantines"], 2);
+    app.clock.advance(chrono::Duration::minutes(11));
+    wait_for_state(&app, &owner, org, &a, "PROBATION").await;
+    // After two quarantines, the next relapse retires it.
     send_until_a_fails(&app).await;
     let retired = wait_for_state(&app, &owner, org, &a, "RETIRED").await;
     assert_eq!(retired["health"]["events"][0]["cause"], "relapses");
@@ -596,6 +612,32 @@ async fn an_att_volume_violation_pauses_the_campaign_instead_of_marking_the_numb
     app.clock.advance(chrono::Duration::minutes(61));
     let later = send(&app, &texter, org, "+19195558102", "Turnout again").await;
     assert!(later["errors"].is_null(), "{later}");
+
+    // A violation on a message without a campaign pauses all of the organization's sends.
+    app.emulator_post(
+        "/_emulator/faults",
+        json!({"errorCode": 4781, "from": a, "times": 1}),
+    )
+    .await;
+    let bare = |contact: &'static str| {
+        app.graphql(
+            Some(&texter),
+            "mutation($org: String!, $input: SendMessageInput!) { sendMessage(organizationId: $org, input: $input) { sendStatus } }",
+            json!({"org": org.to_string(), "input": {"contactNumber": contact, "text": "No campaign"}}),
+        )
+    };
+    bare("+19195558104").await;
+    wait_for_last(&app, &owner, org, "+19195558104", "ERROR").await;
+    let refused = loop {
+        let answer = bare("+19195558105").await;
+        if !answer["errors"].is_null() {
+            break answer;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert_eq!(error_code(&refused), "SENDING_PAUSED", "{refused}");
+    let campaign = send(&app, &texter, org, "+19195558106", "Campaign 12").await;
+    assert_eq!(error_code(&campaign), "SENDING_PAUSED", "{campaign}");
 }
 
 #[tokio::test]
