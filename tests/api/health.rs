@@ -277,7 +277,7 @@ async fn one_4481_retires_a_number_at_once_and_4720_failures_on_many_contacts_le
             .contains("4481")
     );
 
-    // The per-state gauges count it.
+    // The per-state gauges are exported.
     let metrics = app
         .client
         .get(format!("{}/metrics", app.address))

@@ -1,7 +1,8 @@
 //! The health sweeper: every second, quarantined numbers whose cool-down is over (by
 //! `state.clock`) go to probation, and numbers in probation with enough deliveries since it
-//! began go back to healthy; then the per-state gauges are refreshed from the database (so every
-//! replica reports the same totals). Each move is conditional on the state it leaves, so
+//! began go back to healthy. Every 15 s the per-state gauges are recounted from the database (so
+//! every replica reports the same totals); every hour strikes older than the longest window a
+//! setting allows are deleted. Each move is conditional on the state it leaves, so
 //! replicas sweeping one PostgreSQL never take a step twice.
 
 use std::collections::{BTreeMap, HashMap};
@@ -19,11 +20,39 @@ use crate::store::phone_numbers::ACTIVE;
 /// How often the sweeper looks.
 const INTERVAL: Duration = Duration::from_secs(1);
 
-/// Sweeps until the task is dropped.
+/// How often the gauges are recounted (a count over every number).
+const GAUGE_INTERVAL: Duration = Duration::from_secs(15);
+/// How often strikes older than the longest window a setting allows are deleted.
+const PRUNE_INTERVAL: Duration = Duration::from_secs(3600);
+/// The longest strike or content window a setting allows (7 days).
+const LONGEST_WINDOW_MINUTES: i64 = 10_080;
+
+/// Sweeps until the task is dropped; recounts the gauges every [`GAUGE_INTERVAL`] and prunes
+/// old strikes every [`PRUNE_INTERVAL`] (both at start too).
 pub async fn run(state: AppState) {
+    let mut gauges_at: Option<std::time::Instant> = None;
+    let mut pruned_at: Option<std::time::Instant> = None;
     loop {
         if let Err(e) = sweep_once(&state).await {
             tracing::warn!(error = %e, "the health sweep failed; trying again later");
+        }
+        if gauges_at.is_none_or(|t| t.elapsed() >= GAUGE_INTERVAL) {
+            match refresh_gauges(&state).await {
+                Ok(()) => gauges_at = Some(std::time::Instant::now()),
+                Err(e) => tracing::warn!(error = %e, "the health gauges could not be counted"),
+            }
+        }
+        if pruned_at.is_none_or(|t| t.elapsed() >= PRUNE_INTERVAL) {
+            let before = state.clock.now() - chrono::Duration::minutes(LONGEST_WINDOW_MINUTES);
+            match store::health::delete_strikes_before(&state.db, before).await {
+                Ok(n) => {
+                    pruned_at = Some(std::time::Instant::now());
+                    if n > 0 {
+                        tracing::info!(deleted = n, "old strikes pruned");
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "old strikes could not be pruned"),
+            }
         }
         tokio::time::sleep(INTERVAL).await;
     }
@@ -129,7 +158,6 @@ pub async fn sweep_once(state: &AppState) -> Result<Swept> {
             swept.to_healthy += 1;
         }
     }
-    refresh_gauges(state).await?;
     Ok(swept)
 }
 

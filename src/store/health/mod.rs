@@ -660,3 +660,15 @@ pub fn status_after_sync() -> sea_orm::sea_query::SimpleExpr {
         .finally(Expr::value(ACTIVE))
         .into()
 }
+
+/// Deletes strikes recorded before `before`; returns how many.
+pub async fn delete_strikes_before(
+    db: &impl ConnectionTrait,
+    before: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    Ok(strike::Entity::delete_many()
+        .filter(strike::Column::CreatedAt.lt(before))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
