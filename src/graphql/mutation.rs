@@ -2,6 +2,7 @@
 
 use async_graphql::{Context, ID, Json, MergedObject, Object, Result};
 
+use super::consent::ConsentMutation;
 use super::settings::{SettingsMutation, member_of};
 use super::types::{
     BandwidthAccount, BandwidthCredentialsInput, JobRequest, Message, ProvisionBandwidthInput,
@@ -12,9 +13,9 @@ use crate::error::AppError;
 use crate::services::access::{self, Role};
 use crate::services::{credentials, managers, messaging, numbers, provisioning, vendor};
 
-/// Root mutation type: the core mutations and those of Spoke's Settings page.
+/// Root mutation type: the core mutations, those of Spoke's Settings page and consent's.
 #[derive(MergedObject, Default)]
-pub struct MutationRoot(CoreMutation, SettingsMutation);
+pub struct MutationRoot(CoreMutation, SettingsMutation, ConsentMutation);
 
 /// Credentials, provisioning, numbers, sending and Spoke's service sections.
 #[derive(Default)]

@@ -33,7 +33,7 @@ async fn apply_handlers(
 ) -> Result<(), DbErr> {
     // Each capability adds its one line here, e.g.
     // `crate::services::consent::on_failures(txn, clock, failures).await?;`
-    let _ = (txn, clock, failures);
+    crate::services::consent::on_failures(txn, clock, failures).await?;
     Ok(())
 }
 
