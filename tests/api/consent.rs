@@ -4,6 +4,7 @@
 
 use serde_json::{Value, json};
 use spoke_bandwidth::services::access::Role;
+use spoke_bandwidth::store;
 
 use crate::callbacks::post_events;
 use crate::helpers::{TestApp, error_code, spawn_app, spawn_app_with_emulator};
@@ -172,6 +173,31 @@ async fn a_contact_who_texts_stop_is_opted_out_org_wide_confirmed_once_from_that
     assert!(why.contains("opted out") && why.contains(&opt_out["createdAt"].as_str().unwrap()[..16]), "{why}");
     assert!(why.contains("STOP"), "{why}");
     assert_eq!(requests(&app, "POST", "/messages").await.len(), posts_before);
+
+    // A reply job that runs again (a crash after its send) finds its message and sends nothing.
+    let inbound_id: i64 = stored
+        .iter()
+        .find(|m| m["isFromContact"] == true)
+        .and_then(|m| m["id"].as_str())
+        .and_then(|id| id.parse().ok())
+        .unwrap();
+    store::consent::insert_reply_job(
+        &app.db,
+        org,
+        store::consent::reply_payload("opt_out", inbound_id),
+        chrono::Utc::now().timestamp_millis(),
+    )
+    .await
+    .unwrap();
+    // Nothing but the opt-out confirmation goes to an opted-out contact: HELP is not answered.
+    text_us(&app, &owner, org, contact, &ours, "HELP").await;
+    let jobs = settled_reply_jobs(&app, &owner, org).await;
+    assert_eq!(jobs.len(), 2, "no help reply queued: {jobs:?}");
+    assert!(
+        jobs.iter().any(|j| j["resultMessage"].as_str().unwrap_or("").contains("already sent")),
+        "{jobs:?}"
+    );
+    assert_eq!(sends_to(&app, contact).await.len(), 1, "still one confirmation");
 }
 
 #[tokio::test]
