@@ -939,7 +939,11 @@ async fn a_destination_marked_opted_out_at_the_carrier_gets_message_failed_4775(
         event("+15555550123")["description"],
         "destination-rejected-due-to-user-opt-out"
     );
-    assert_eq!(event("+15555550124")["type"], "message-delivered", "only the marked one");
+    assert_eq!(
+        event("+15555550124")["type"],
+        "message-delivered",
+        "only the marked one"
+    );
     emulator.shutdown().await;
 }
 

@@ -168,7 +168,9 @@ impl ConsentMutation {
                     .collect()
             }),
         };
-        let settings = consent::update_settings(state, org_id, update).await.gql()?;
+        let settings = consent::update_settings(state, org_id, update)
+            .await
+            .gql()?;
         let name = crate::services::organizations::find(state, org_id)
             .await
             .gql()?

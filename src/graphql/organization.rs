@@ -2,16 +2,16 @@
 
 use async_graphql::{Context, ID, Json, Object, Result};
 
+use super::consent::{ConsentSettings, OptOut};
 use super::types::{
     BandwidthAccount, CallbackCredentials, JobRequest, Message, OrgSettingsView, OrphanReport,
     PhoneNumber, PhoneNumberCounts, ServiceManager, ServiceVendor, TexterUiConfig,
 };
-use super::consent::{ConsentSettings, OptOut};
 use super::{IntoGql, caller, state};
 use crate::services::access::Role;
 use crate::services::{
-    callbacks, consent, credentials, jobs, managers, messaging, numbers, organizations, provisioning,
-    settings_page, vendor, webhook_auth,
+    callbacks, consent, credentials, jobs, managers, messaging, numbers, organizations,
+    provisioning, settings_page, vendor, webhook_auth,
 };
 use crate::store::entities::organization;
 
@@ -234,9 +234,14 @@ impl Organization {
         after: Option<ID>,
     ) -> Result<Vec<OptOut>> {
         caller(ctx).gql()?.require(self.0.id, Role::Admin).gql()?;
-        let page = consent::list_opt_outs(state(ctx), self.0.id, first, after.as_ref().map(|a| a.as_str()))
-            .await
-            .gql()?;
+        let page = consent::list_opt_outs(
+            state(ctx),
+            self.0.id,
+            first,
+            after.as_ref().map(|a| a.as_str()),
+        )
+        .await
+        .gql()?;
         Ok(page.into_iter().map(Into::into).collect())
     }
 

@@ -176,11 +176,7 @@ pub async fn send_message(
 
 /// The sender a request names itself (the picker is bypassed): it must be an active number
 /// of the organization.
-async fn given_sender(
-    state: &AppState,
-    organization_id: i32,
-    number: &str,
-) -> Result<String> {
+async fn given_sender(state: &AppState, organization_id: i32, number: &str) -> Result<String> {
     let number = PhoneNumber::parse(number).map_err(AppError::InvalidInput)?;
     let ours = store::callbacks::active_numbers_among(
         &state.db,

@@ -15,7 +15,8 @@ const OPT_OUTS: &str = "query($org: String!, $first: Int, $after: ID) { organiza
 const JOBS: &str = "query($org: String!) { organization(id: $org) { jobs(first: 100) { id kind state resultMessage } } }";
 const NUMBERS: &str = "query($org: String!) { organization(id: $org) { phoneNumbers(areaCode: \"919\") { phoneNumber } } }";
 const ADD: &str = "mutation($org: String!, $cell: String!, $reason: String) { addOptOut(organizationId: $org, cell: $cell, reason: $reason) { id cell source reason createdBy } }";
-const REMOVE: &str = "mutation($org: String!, $cell: String!) { removeOptOut(organizationId: $org, cell: $cell) }";
+const REMOVE: &str =
+    "mutation($org: String!, $cell: String!) { removeOptOut(organizationId: $org, cell: $cell) }";
 const UPDATE: &str = "mutation($org: String!, $input: ConsentSettingsInput!) { updateConsentSettings(organizationId: $org, input: $input) { optOutConfirmation helpMessage helpMessageIsDefault defaultTimeZone optOutExpressions { regex reason } customOptOutExpressions } }";
 const SETTINGS: &str = "query($org: String!) { organization(id: $org) { consentSettings { optOutConfirmation optOutMessage helpMessage helpMessageIsDefault defaultTimeZone optOutExpressions { regex reason } customOptOutExpressions } } }";
 const HOURS: &str = "mutation($org: String!) { updateTextingHours(organizationId: $org, textingHoursStart: 9, textingHoursEnd: 21) { id } }";
@@ -34,7 +35,14 @@ async fn our_number(app: &TestApp, owner: &str, org: i32) -> String {
 
 /// The contact texts `text` to our number through the emulator; returns Bandwidth's message id
 /// once the message is stored.
-async fn text_us(app: &TestApp, owner: &str, org: i32, contact: &str, ours: &str, text: &str) -> String {
+async fn text_us(
+    app: &TestApp,
+    owner: &str,
+    org: i32,
+    contact: &str,
+    ours: &str,
+    text: &str,
+) -> String {
     let count = |m: &[Value]| {
         m.iter()
             .filter(|m| m["isFromContact"] == true && m["text"] == text)
@@ -83,13 +91,18 @@ async fn wait_for_sends(app: &TestApp, contact: &str, n: usize) -> Vec<Value> {
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    panic!("the emulator never got {n} sends for {contact}: {:?}", sends_to(app, contact).await)
+    panic!(
+        "the emulator never got {n} sends for {contact}: {:?}",
+        sends_to(app, contact).await
+    )
 }
 
 /// The organization's consent reply jobs, once none is still queued or running (bounded).
 async fn settled_reply_jobs(app: &TestApp, owner: &str, org: i32) -> Vec<Value> {
     for _ in 0..100 {
-        let answer = app.graphql(Some(owner), JOBS, json!({"org": org.to_string()})).await;
+        let answer = app
+            .graphql(Some(owner), JOBS, json!({"org": org.to_string()}))
+            .await;
         let jobs: Vec<Value> = answer["data"]["organization"]["jobs"]
             .as_array()
             .unwrap_or_else(|| panic!("{answer}"))
@@ -97,7 +110,10 @@ async fn settled_reply_jobs(app: &TestApp, owner: &str, org: i32) -> Vec<Value> 
             .filter(|j| j["kind"] == "consent_reply")
             .cloned()
             .collect();
-        if jobs.iter().all(|j| j["state"] == "SUCCEEDED" || j["state"] == "FAILED") {
+        if jobs
+            .iter()
+            .all(|j| j["state"] == "SUCCEEDED" || j["state"] == "FAILED")
+        {
             return jobs;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
@@ -105,7 +121,13 @@ async fn settled_reply_jobs(app: &TestApp, owner: &str, org: i32) -> Vec<Value> 
     panic!("consent reply jobs never settled");
 }
 
-async fn opt_outs(app: &TestApp, token: &str, org: i32, first: i32, after: Option<&str>) -> Vec<Value> {
+async fn opt_outs(
+    app: &TestApp,
+    token: &str,
+    org: i32,
+    first: i32,
+    after: Option<&str>,
+) -> Vec<Value> {
     let answer = app
         .graphql(
             Some(token),
@@ -120,7 +142,13 @@ async fn opt_outs(app: &TestApp, token: &str, org: i32, first: i32, after: Optio
 }
 
 /// Waits (bounded) until `contact` is opted out (or, with `opted_out` false, is not).
-async fn wait_for_opt_out(app: &TestApp, owner: &str, org: i32, contact: &str, opted_out: bool) -> Option<Value> {
+async fn wait_for_opt_out(
+    app: &TestApp,
+    owner: &str,
+    org: i32,
+    contact: &str,
+    opted_out: bool,
+) -> Option<Value> {
     for _ in 0..100 {
         let found = opt_outs(app, owner, org, 100, None)
             .await
@@ -135,7 +163,8 @@ async fn wait_for_opt_out(app: &TestApp, owner: &str, org: i32, contact: &str, o
 }
 
 #[tokio::test]
-async fn a_contact_who_texts_stop_is_opted_out_org_wide_confirmed_once_from_that_number_and_five_redeliveries_change_nothing() {
+async fn a_contact_who_texts_stop_is_opted_out_org_wide_confirmed_once_from_that_number_and_five_redeliveries_change_nothing()
+ {
     let app = spawn_app_with_emulator().await;
     let (org, owner) = ready(&app).await;
     let texter = app.token(org, Role::Texter).await;
@@ -143,36 +172,62 @@ async fn a_contact_who_texts_stop_is_opted_out_org_wide_confirmed_once_from_that
     let contact = "+19195557101";
 
     let id = text_us(&app, &owner, org, contact, &ours, " Stop ").await;
-    let opt_out = wait_for_opt_out(&app, &owner, org, contact, true).await.unwrap();
-    assert_eq!((opt_out["source"].as_str(), opt_out["reason"].as_str()), (Some("KEYWORD"), Some("stop")));
+    let opt_out = wait_for_opt_out(&app, &owner, org, contact, true)
+        .await
+        .unwrap();
+    assert_eq!(
+        (opt_out["source"].as_str(), opt_out["reason"].as_str()),
+        (Some("KEYWORD"), Some("stop"))
+    );
     let confirmation = wait_for_sends(&app, contact, 1).await;
-    assert_eq!(confirmation[0]["from"], ours.as_str(), "from the number the contact texted");
+    assert_eq!(
+        confirmation[0]["from"],
+        ours.as_str(),
+        "from the number the contact texted"
+    );
     assert_eq!(
         confirmation[0]["text"],
         "I'm opting you out of texts immediately. Have a great day."
     );
 
     for _ in 0..5 {
-        assert_eq!(post_events(&app, org, received(&id, contact, &ours, " Stop ")).await, 200);
+        assert_eq!(
+            post_events(&app, org, received(&id, contact, &ours, " Stop ")).await,
+            200
+        );
     }
     let jobs = settled_reply_jobs(&app, &owner, org).await;
     assert_eq!(jobs.len(), 1, "one reply queued: {jobs:?}");
     assert_eq!(jobs[0]["state"], "SUCCEEDED", "{jobs:?}");
-    assert_eq!(sends_to(&app, contact).await.len(), 1, "exactly one confirmation");
+    assert_eq!(
+        sends_to(&app, contact).await.len(),
+        1,
+        "exactly one confirmation"
+    );
     let listed = opt_outs(&app, &owner, org, 100, None).await;
     assert_eq!(listed.len(), 1, "{listed:?}");
     assert_eq!(listed[0]["id"], opt_out["id"], "the first opt-out stands");
     let stored = thread(&app, &owner, org, contact).await;
-    assert_eq!(stored.iter().filter(|m| m["isFromContact"] == true).count(), 1, "{stored:?}");
+    assert_eq!(
+        stored.iter().filter(|m| m["isFromContact"] == true).count(),
+        1,
+        "{stored:?}"
+    );
 
     // Refused before Bandwidth is called, whichever number would have sent it.
     let posts_before = requests(&app, "POST", "/messages").await.len();
     let refused = send(&app, &texter, org, contact, "One more thing").await;
     assert_eq!(error_code(&refused), "OPTED_OUT", "{refused}");
     let why = refused["errors"][0]["message"].as_str().unwrap();
-    assert!(why.contains("opted out") && why.contains(&opt_out["createdAt"].as_str().unwrap()[..16]), "{why}");
+    assert!(
+        why.contains("opted out") && why.contains(&opt_out["createdAt"].as_str().unwrap()[..16]),
+        "{why}"
+    );
     assert!(why.contains("STOP"), "{why}");
-    assert_eq!(requests(&app, "POST", "/messages").await.len(), posts_before);
+    assert_eq!(
+        requests(&app, "POST", "/messages").await.len(),
+        posts_before
+    );
 
     // A reply job that runs again (a crash after its send) finds its message and sends nothing.
     let inbound_id: i64 = stored
@@ -194,10 +249,17 @@ async fn a_contact_who_texts_stop_is_opted_out_org_wide_confirmed_once_from_that
     let jobs = settled_reply_jobs(&app, &owner, org).await;
     assert_eq!(jobs.len(), 2, "no help reply queued: {jobs:?}");
     assert!(
-        jobs.iter().any(|j| j["resultMessage"].as_str().unwrap_or("").contains("already sent")),
+        jobs.iter().any(|j| j["resultMessage"]
+            .as_str()
+            .unwrap_or("")
+            .contains("already sent")),
         "{jobs:?}"
     );
-    assert_eq!(sends_to(&app, contact).await.len(), 1, "still one confirmation");
+    assert_eq!(
+        sends_to(&app, contact).await.len(),
+        1,
+        "still one confirmation"
+    );
 }
 
 #[tokio::test]
@@ -214,17 +276,29 @@ async fn start_re_opts_in_with_one_confirmation_and_help_gets_the_help_text_once
     let start = text_us(&app, &owner, org, contact, &ours, "START").await;
     wait_for_opt_out(&app, &owner, org, contact, false).await;
     let sent = wait_for_sends(&app, contact, 2).await;
-    assert!(sent[1]["text"].as_str().unwrap().contains("opted back in"), "{sent:?}");
+    assert!(
+        sent[1]["text"].as_str().unwrap().contains("opted back in"),
+        "{sent:?}"
+    );
     assert_eq!(sent[1]["from"], ours.as_str());
     for _ in 0..2 {
-        assert_eq!(post_events(&app, org, received(&start, contact, &ours, "START")).await, 200);
+        assert_eq!(
+            post_events(&app, org, received(&start, contact, &ours, "START")).await,
+            200
+        );
     }
 
     let help = text_us(&app, &owner, org, contact, &ours, "help").await;
     let sent = wait_for_sends(&app, contact, 3).await;
     let text = sent[2]["text"].as_str().unwrap();
-    assert!(text.contains("Vote Now") && text.contains("STOP"), "names the organization and how to stop: {text}");
-    assert_eq!(post_events(&app, org, received(&help, contact, &ours, "help")).await, 200);
+    assert!(
+        text.contains("Vote Now") && text.contains("STOP"),
+        "names the organization and how to stop: {text}"
+    );
+    assert_eq!(
+        post_events(&app, org, received(&help, contact, &ours, "help")).await,
+        200
+    );
 
     let jobs = settled_reply_jobs(&app, &owner, org).await;
     assert_eq!(jobs.len(), 3, "stop, start, help: one each {jobs:?}");
@@ -249,7 +323,10 @@ async fn please_remove_me_opts_out_while_stopwatch_and_dont_stop_do_not() {
     let listed = opt_outs(&app, &owner, org, 100, None).await;
     assert_eq!(listed.len(), 1, "{listed:?}");
     assert_eq!(listed[0]["cell"], "+19195557105");
-    assert_eq!((listed[0]["source"].as_str(), listed[0]["reason"].as_str()), (Some("EXPRESSION"), Some("stop")));
+    assert_eq!(
+        (listed[0]["source"].as_str(), listed[0]["reason"].as_str()),
+        (Some("EXPRESSION"), Some("stop"))
+    );
     let jobs = settled_reply_jobs(&app, &owner, org).await;
     assert_eq!(jobs.len(), 1, "{jobs:?}");
     assert_eq!(wait_for_sends(&app, "+19195557105", 1).await.len(), 1);
@@ -270,20 +347,36 @@ async fn a_4775_failure_from_the_carrier_opts_the_contact_out_without_a_reply() 
     let sent = send(&app, &owner, org, contact, "Hello there").await;
     let message_id = sent["data"]["sendMessage"]["id"].clone();
     assert!(message_id.is_string(), "{sent}");
-    let messages = wait_for(&app, &owner, org, contact, |m| m[0]["sendStatus"] == "ERROR").await;
+    let messages = wait_for(&app, &owner, org, contact, |m| {
+        m[0]["sendStatus"] == "ERROR"
+    })
+    .await;
     assert_eq!(messages[0]["errorCode"], 4775);
 
-    let opt_out = wait_for_opt_out(&app, &owner, org, contact, true).await.unwrap();
+    let opt_out = wait_for_opt_out(&app, &owner, org, contact, true)
+        .await
+        .unwrap();
     assert_eq!(opt_out["source"], "CARRIER");
     assert_eq!(opt_out["messageId"], message_id);
     let refused = send(&app, &owner, org, contact, "Again").await;
     assert_eq!(error_code(&refused), "OPTED_OUT", "{refused}");
-    assert!(refused["errors"][0]["message"].as_str().unwrap().contains("carrier"), "{refused}");
-    assert_eq!(sends_to(&app, contact).await.len(), 1, "no confirmation to a carrier opt-out");
+    assert!(
+        refused["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("carrier"),
+        "{refused}"
+    );
+    assert_eq!(
+        sends_to(&app, contact).await.len(),
+        1,
+        "no confirmation to a carrier opt-out"
+    );
 }
 
 #[tokio::test]
-async fn with_hours_9_to_21_enforced_at_2230_in_new_york_a_212_contact_is_refused_and_a_415_contact_gets_its_message() {
+async fn with_hours_9_to_21_enforced_at_2230_in_new_york_a_212_contact_is_refused_and_a_415_contact_gets_its_message()
+ {
     let app = spawn_app_with_emulator().await;
     let (org, owner) = ready(&app).await;
     let vars = json!({"org": org.to_string()});
@@ -291,20 +384,33 @@ async fn with_hours_9_to_21_enforced_at_2230_in_new_york_a_212_contact_is_refuse
         let answer = app.graphql(Some(&owner), mutation, vars.clone()).await;
         assert!(answer["errors"].is_null(), "{answer}");
     }
-    let at = |t: &str| chrono::DateTime::parse_from_rfc3339(t).unwrap().with_timezone(&chrono::Utc);
+    let at = |t: &str| {
+        chrono::DateTime::parse_from_rfc3339(t)
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+    };
     // 22:30 EST in New York, 19:30 PST in Los Angeles.
     app.clock.set(at("2027-01-14T03:30:00Z"));
 
     let refused = send(&app, &owner, org, "+12125557201", "Too late").await;
     assert_eq!(error_code(&refused), "OUTSIDE_TEXTING_HOURS", "{refused}");
     let why = refused["errors"][0]["message"].as_str().unwrap();
-    assert!(why.contains("22:30") && why.contains("America/New_York"), "{why}");
+    assert!(
+        why.contains("22:30") && why.contains("America/New_York"),
+        "{why}"
+    );
 
     let sent = send(&app, &owner, org, "+14155557202", "Still evening here").await;
     assert!(sent["errors"].is_null(), "{sent}");
     let body = &sends_to(&app, "+14155557202").await[0];
-    let expiration = at(body["expiration"].as_str().unwrap_or_else(|| panic!("{body}")));
-    assert_eq!(expiration, at("2027-01-14T05:00:00Z"), "sendBefore capped at 21:00 Pacific");
+    let expiration = at(body["expiration"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{body}")));
+    assert_eq!(
+        expiration,
+        at("2027-01-14T05:00:00Z"),
+        "sendBefore capped at 21:00 Pacific"
+    );
 
     // 2082 spans Boise (Mountain) and Los Angeles (Pacific): both must be inside the hours.
     let two_zones = "+12082997203";
@@ -314,13 +420,23 @@ async fn with_hours_9_to_21_enforced_at_2230_in_new_york_a_212_contact_is_refuse
     ] {
         app.clock.set(at(now));
         let refused = send(&app, &owner, org, two_zones, "Hello Idaho").await;
-        assert_eq!(error_code(&refused), "OUTSIDE_TEXTING_HOURS", "{now}: {refused}");
+        assert_eq!(
+            error_code(&refused),
+            "OUTSIDE_TEXTING_HOURS",
+            "{now}: {refused}"
+        );
         let why = refused["errors"][0]["message"].as_str().unwrap();
-        assert!(why.contains(outside) && why.contains("spans"), "{now}: {why}");
+        assert!(
+            why.contains(outside) && why.contains("spans"),
+            "{now}: {why}"
+        );
     }
     app.clock.set(at("2027-01-14T20:00:00Z"));
     let sent = send(&app, &owner, org, two_zones, "Hello Idaho").await;
-    assert!(sent["errors"].is_null(), "13:00 in Boise, 12:00 in Los Angeles: {sent}");
+    assert!(
+        sent["errors"].is_null(),
+        "13:00 in Boise, 12:00 in Los Angeles: {sent}"
+    );
 
     // A reply to a keyword answers the contact whatever the hour.
     app.clock.set(at("2027-01-14T03:30:00Z"));
@@ -330,32 +446,56 @@ async fn with_hours_9_to_21_enforced_at_2230_in_new_york_a_212_contact_is_refuse
 }
 
 #[tokio::test]
-async fn a_number_without_a_zone_uses_the_organizations_default_zone_and_else_spokes_fallback_window() {
+async fn a_number_without_a_zone_uses_the_organizations_default_zone_and_else_spokes_fallback_window()
+ {
     let app = spawn_app_with_emulator().await;
     let (org, owner) = ready(&app).await;
     let vars = json!({"org": org.to_string()});
     for mutation in [HOURS, ENFORCE] {
         assert!(app.graphql(Some(&owner), mutation, vars.clone()).await["errors"].is_null());
     }
-    let at = |t: &str| chrono::DateTime::parse_from_rfc3339(t).unwrap().with_timezone(&chrono::Utc);
+    let at = |t: &str| {
+        chrono::DateTime::parse_from_rfc3339(t)
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+    };
     // 11:30 in New York, 8:30 in Los Angeles: outside Spoke's fallback window (12:00–21:00 Eastern).
     app.clock.set(at("2027-01-14T16:30:00Z"));
     let refused = send(&app, &owner, org, "+442071234567", "Hello London").await;
     assert_eq!(error_code(&refused), "OUTSIDE_TEXTING_HOURS", "{refused}");
-    assert!(refused["errors"][0]["message"].as_str().unwrap().contains("fallback"), "{refused}");
+    assert!(
+        refused["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("fallback"),
+        "{refused}"
+    );
 
     let updated = app
-        .graphql(Some(&owner), UPDATE, json!({"org": org.to_string(), "input": {"defaultTimeZone": "Europe/London"}}))
+        .graphql(
+            Some(&owner),
+            UPDATE,
+            json!({"org": org.to_string(), "input": {"defaultTimeZone": "Europe/London"}}),
+        )
         .await;
-    assert_eq!(updated["data"]["updateConsentSettings"]["defaultTimeZone"], "Europe/London", "{updated}");
+    assert_eq!(
+        updated["data"]["updateConsentSettings"]["defaultTimeZone"], "Europe/London",
+        "{updated}"
+    );
     // 16:30 in London: inside.
     let sent = send(&app, &owner, org, "+442071234567", "Hello London").await;
-    assert_ne!(sent["errors"][0]["extensions"]["code"], "OUTSIDE_TEXTING_HOURS", "{sent}");
+    assert_ne!(
+        sent["errors"][0]["extensions"]["code"], "OUTSIDE_TEXTING_HOURS",
+        "{sent}"
+    );
     // 03:30 in London: outside, and said so in London's time.
     app.clock.set(at("2027-01-14T03:30:00Z"));
     let refused = send(&app, &owner, org, "+442071234568", "Hello London").await;
     let why = refused["errors"][0]["message"].as_str().unwrap_or_default();
-    assert!(why.contains("03:30") && why.contains("Europe/London"), "{refused}");
+    assert!(
+        why.contains("03:30") && why.contains("Europe/London"),
+        "{refused}"
+    );
 }
 
 #[tokio::test]
@@ -364,12 +504,23 @@ async fn an_owner_adds_and_removes_opt_outs_by_hand_and_pages_through_the_list()
     let org = app.create_org("Manual").await;
     let owner = app.token(org, Role::Owner).await;
     let admin = app.token(org, Role::Admin).await;
-    for (cell, reason) in [("(919) 555-7301", "asked on the phone"), ("+19195557302", ""), ("9195557303", "letter")] {
+    for (cell, reason) in [
+        ("(919) 555-7301", "asked on the phone"),
+        ("+19195557302", ""),
+        ("9195557303", "letter"),
+    ] {
         let added = app
-            .graphql(Some(&owner), ADD, json!({"org": org.to_string(), "cell": cell, "reason": reason}))
+            .graphql(
+                Some(&owner),
+                ADD,
+                json!({"org": org.to_string(), "cell": cell, "reason": reason}),
+            )
             .await;
         assert_eq!(added["data"]["addOptOut"]["source"], "MANUAL", "{added}");
-        assert!(added["data"]["addOptOut"]["createdBy"].is_string(), "{added}");
+        assert!(
+            added["data"]["addOptOut"]["createdBy"].is_string(),
+            "{added}"
+        );
     }
     let first = opt_outs(&app, &admin, org, 2, None).await;
     let cells: Vec<&str> = first.iter().map(|o| o["cell"].as_str().unwrap()).collect();
@@ -381,54 +532,110 @@ async fn an_owner_adds_and_removes_opt_outs_by_hand_and_pages_through_the_list()
 
     let refused = send(&app, &owner, org, "+19195557301", "Hi").await;
     assert_eq!(error_code(&refused), "OPTED_OUT", "{refused}");
-    assert!(refused["errors"][0]["message"].as_str().unwrap().contains("asked on the phone"));
+    assert!(
+        refused["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("asked on the phone")
+    );
 
-    let removed = app.graphql(Some(&owner), REMOVE, json!({"org": org.to_string(), "cell": "+19195557301"})).await;
+    let removed = app
+        .graphql(
+            Some(&owner),
+            REMOVE,
+            json!({"org": org.to_string(), "cell": "+19195557301"}),
+        )
+        .await;
     assert_eq!(removed["data"]["removeOptOut"], true, "{removed}");
-    let again = app.graphql(Some(&owner), REMOVE, json!({"org": org.to_string(), "cell": "+19195557301"})).await;
+    let again = app
+        .graphql(
+            Some(&owner),
+            REMOVE,
+            json!({"org": org.to_string(), "cell": "+19195557301"}),
+        )
+        .await;
     assert_eq!(again["data"]["removeOptOut"], false, "{again}");
     let not_refused = send(&app, &owner, org, "+19195557301", "Hi").await;
     assert_ne!(error_code(&not_refused), "OPTED_OUT", "{not_refused}");
 
     for (vars, what) in [
-        (json!({"org": org.to_string(), "cell": "not a number"}), "phone number"),
-        (json!({"org": org.to_string(), "cell": "+19195557304", "reason": "x".repeat(101)}), "reason"),
+        (
+            json!({"org": org.to_string(), "cell": "not a number"}),
+            "phone number",
+        ),
+        (
+            json!({"org": org.to_string(), "cell": "+19195557304", "reason": "x".repeat(101)}),
+            "reason",
+        ),
     ] {
         let answer = app.graphql(Some(&owner), ADD, vars).await;
         assert_eq!(error_code(&answer), "BAD_USER_INPUT", "{answer}");
-        assert!(answer["errors"][0]["message"].as_str().unwrap().contains(what), "{answer}");
+        assert!(
+            answer["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains(what),
+            "{answer}"
+        );
     }
-    let answer = app.graphql(Some(&admin), OPT_OUTS, json!({"org": org.to_string(), "first": 101})).await;
+    let answer = app
+        .graphql(
+            Some(&admin),
+            OPT_OUTS,
+            json!({"org": org.to_string(), "first": 101}),
+        )
+        .await;
     assert_eq!(error_code(&answer), "BAD_USER_INPUT", "{answer}");
 }
 
 #[tokio::test]
-async fn consent_settings_are_checked_and_an_organizations_own_expressions_and_confirmation_setting_apply() {
+async fn consent_settings_are_checked_and_an_organizations_own_expressions_and_confirmation_setting_apply()
+ {
     let app = spawn_app_with_emulator().await;
     let (org, owner) = ready(&app).await;
     let update = |input: Value| {
         let app = &app;
         let owner = owner.clone();
         async move {
-            app.graphql(Some(&owner), UPDATE, json!({"org": org.to_string(), "input": input})).await
+            app.graphql(
+                Some(&owner),
+                UPDATE,
+                json!({"org": org.to_string(), "input": input}),
+            )
+            .await
         }
     };
-    let many: Vec<Value> = (0..21).map(|i| json!({"regex": format!("x{i}"), "reason": "r"})).collect();
+    let many: Vec<Value> = (0..21)
+        .map(|i| json!({"regex": format!("x{i}"), "reason": "r"}))
+        .collect();
     for (input, what) in [
-        (json!({"optOutExpressions": [{"regex": "(unclosed", "reason": "r"}]}), "not a valid regular expression"),
+        (
+            json!({"optOutExpressions": [{"regex": "(unclosed", "reason": "r"}]}),
+            "not a valid regular expression",
+        ),
         (json!({"optOutExpressions": many}), "at most 20"),
         (json!({"defaultTimeZone": "Mars/Olympus"}), "IANA"),
         (json!({"helpMessage": "x".repeat(2049)}), "2048"),
     ] {
         let answer = update(input.clone()).await;
         assert_eq!(error_code(&answer), "BAD_USER_INPUT", "{input}: {answer}");
-        assert!(answer["errors"][0]["message"].as_str().unwrap().contains(what), "{answer}");
+        assert!(
+            answer["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains(what),
+            "{answer}"
+        );
     }
     let edit = "mutation($org: String!, $f: String!) { editOrganization(id: $org, organization: {settings: {featuresJSON: $f}}) { id } }";
     let answer = app
         .graphql(Some(&owner), edit, json!({"org": org.to_string(), "f": "{\"optOutExpressions\": [{\"regex\": \"(\", \"reason\": \"r\"}]}"}))
         .await;
-    assert_eq!(error_code(&answer), "BAD_USER_INPUT", "featuresJSON is checked too: {answer}");
+    assert_eq!(
+        error_code(&answer),
+        "BAD_USER_INPUT",
+        "featuresJSON is checked too: {answer}"
+    );
 
     let answer = update(json!({
         "optOutConfirmation": false,
@@ -440,19 +647,44 @@ async fn consent_settings_are_checked_and_an_organizations_own_expressions_and_c
     assert_eq!(saved["optOutConfirmation"], false, "{answer}");
     assert_eq!(saved["customOptOutExpressions"], true);
     assert_eq!(saved["helpMessageIsDefault"], false);
-    let read = app.graphql(Some(&owner), SETTINGS, json!({"org": org.to_string()})).await;
-    assert_eq!(read["data"]["organization"]["consentSettings"]["optOutExpressions"][0]["reason"], "not-interested", "{read}");
+    let read = app
+        .graphql(Some(&owner), SETTINGS, json!({"org": org.to_string()}))
+        .await;
+    assert_eq!(
+        read["data"]["organization"]["consentSettings"]["optOutExpressions"][0]["reason"],
+        "not-interested",
+        "{read}"
+    );
 
     let ours = our_number(&app, &owner, org).await;
-    text_us(&app, &owner, org, "+19195557401", &ours, "Not interested, thanks").await;
+    text_us(
+        &app,
+        &owner,
+        org,
+        "+19195557401",
+        &ours,
+        "Not interested, thanks",
+    )
+    .await;
     text_us(&app, &owner, org, "+19195557402", &ours, "Please remove me").await;
     text_us(&app, &owner, org, "+19195557403", &ours, "INFO").await;
     let listed = opt_outs(&app, &owner, org, 100, None).await;
-    assert_eq!(listed.len(), 1, "Spoke's default list was replaced: {listed:?}");
+    assert_eq!(
+        listed.len(),
+        1,
+        "Spoke's default list was replaced: {listed:?}"
+    );
     assert_eq!(listed[0]["reason"], "not-interested");
     let help = wait_for_sends(&app, "+19195557403", 1).await;
-    assert_eq!(help[0]["text"], "Vote Now help: call 555-0100. Reply STOP to stop.");
+    assert_eq!(
+        help[0]["text"],
+        "Vote Now help: call 555-0100. Reply STOP to stop."
+    );
     let jobs = settled_reply_jobs(&app, &owner, org).await;
-    assert_eq!(jobs.len(), 1, "the opt-out is not confirmed when turned off: {jobs:?}");
+    assert_eq!(
+        jobs.len(),
+        1,
+        "the opt-out is not confirmed when turned off: {jobs:?}"
+    );
     assert!(sends_to(&app, "+19195557401").await.is_empty());
 }

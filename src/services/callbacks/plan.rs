@@ -207,7 +207,12 @@ mod tests {
         let first = [report("delivered", "m1"), report("failed", "m2")];
         let second = [report("failed", "m1"), report("delivered", "m2")];
         let groups = group(&[(1, &first[..]), (1, &second[..])]);
-        let decided = decide(&groups[0], true, &open(&["m1", "m2"]), &InboundRules::default());
+        let decided = decide(
+            &groups[0],
+            true,
+            &open(&["m1", "m2"]),
+            &InboundRules::default(),
+        );
         assert_eq!(decided.plan.deliver, vec!["m1".to_owned()]);
         assert_eq!(decided.plan.fail.len(), 1);
         assert_eq!(decided.plan.fail[0].service_id, "m2");
@@ -262,7 +267,12 @@ mod tests {
         let decided = decide(&groups[0], false, &HashMap::new(), &InboundRules::default());
         let consent = decided.plan.receive[0].consent.clone().unwrap();
         assert_eq!(
-            (consent.action, consent.source, consent.reason.as_str(), consent.confirm),
+            (
+                consent.action,
+                consent.source,
+                consent.reason.as_str(),
+                consent.confirm
+            ),
             ("opt_out", "expression", "stop", true)
         );
     }

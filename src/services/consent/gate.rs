@@ -37,7 +37,9 @@ pub async fn check_send(
             format!(
                 "{} opted out of this organization's texts on {} ({}); nothing is sent to them from any number until they text START or an owner removes the opt-out (removeOptOut)",
                 contact.as_str(),
-                opt_out.created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                opt_out
+                    .created_at
+                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
                 describe_opt_out(&opt_out.source, &opt_out.reason),
             ),
         ));

@@ -102,10 +102,7 @@ pub fn judge(now: DateTime<Utc>, zones: &[Tz], window: Window) -> Verdict {
         let local = now.with_timezone(zone);
         let minute = local.hour() * 60 + local.minute();
         if minute < window.start * 60 || minute >= window.end * 60 {
-            return Verdict::Outside {
-                zone: *zone,
-                local,
-            };
+            return Verdict::Outside { zone: *zone, local };
         }
         let end = window_end(zone, local.date_naive().and_hms_opt(0, 0, 0), window.end);
         until = Some(until.map_or(end, |u| u.min(end)));
@@ -192,12 +189,18 @@ mod tests {
         // 21:30 in Boise, 20:30 in Los Angeles.
         assert!(matches!(
             judge(at("2027-01-14T04:30:00Z"), &both, NINE_TO_NINE),
-            Verdict::Outside { zone: Tz::America__Boise, .. }
+            Verdict::Outside {
+                zone: Tz::America__Boise,
+                ..
+            }
         ));
         // 9:30 in Boise, 8:30 in Los Angeles.
         assert!(matches!(
             judge(at("2027-01-13T16:30:00Z"), &both, NINE_TO_NINE),
-            Verdict::Outside { zone: Tz::America__Los_Angeles, .. }
+            Verdict::Outside {
+                zone: Tz::America__Los_Angeles,
+                ..
+            }
         ));
         // 13:00 and 12:00: inside, until 21:00 in Boise (the earlier end).
         assert_eq!(
@@ -212,11 +215,19 @@ mod tests {
     fn hours_follow_daylight_saving() {
         // 2027-07-14T01:30Z is 21:30 EDT (UTC-4) but would be 20:30 in standard time.
         assert!(matches!(
-            judge(at("2027-07-14T01:30:00Z"), &[Tz::America__New_York], NINE_TO_NINE),
+            judge(
+                at("2027-07-14T01:30:00Z"),
+                &[Tz::America__New_York],
+                NINE_TO_NINE
+            ),
             Verdict::Outside { .. }
         ));
         assert!(matches!(
-            judge(at("2027-01-14T01:30:00Z"), &[Tz::America__New_York], NINE_TO_NINE),
+            judge(
+                at("2027-01-14T01:30:00Z"),
+                &[Tz::America__New_York],
+                NINE_TO_NINE
+            ),
             Verdict::Inside { .. }
         ));
     }
@@ -224,14 +235,20 @@ mod tests {
     #[test]
     fn an_unknown_zone_falls_back_to_the_organizations_then_to_the_contiguous_us() {
         let (zones, source) = zones_for("+442071234567", Some(Tz::Europe__London));
-        assert_eq!((zones, source), (vec![Tz::Europe__London], ZoneSource::OrganizationDefault));
+        assert_eq!(
+            (zones, source),
+            (vec![Tz::Europe__London], ZoneSource::OrganizationDefault)
+        );
         let (zones, source) = zones_for("+442071234567", None);
         assert_eq!(source, ZoneSource::Fallback);
         // Spoke's fallback window with the default hours: 12:00 to 21:00 Eastern.
-        assert!(matches!(
-            judge(at("2027-01-13T16:30:00Z"), &zones, NINE_TO_NINE),
-            Verdict::Outside { .. }
-        ), "11:30 Eastern is 8:30 Pacific");
+        assert!(
+            matches!(
+                judge(at("2027-01-13T16:30:00Z"), &zones, NINE_TO_NINE),
+                Verdict::Outside { .. }
+            ),
+            "11:30 Eastern is 8:30 Pacific"
+        );
         assert_eq!(
             judge(at("2027-01-13T17:00:00Z"), &zones, NINE_TO_NINE),
             Verdict::Inside {

@@ -129,7 +129,15 @@ mod tests {
 
     #[test]
     fn keywords_match_whole_trimmed_messages_in_any_case() {
-        for text in [" Stop ", "STOP", "stopall", "Unsubscribe", "cancel", "END", "quit\n"] {
+        for text in [
+            " Stop ",
+            "STOP",
+            "stopall",
+            "Unsubscribe",
+            "cancel",
+            "END",
+            "quit\n",
+        ] {
             assert_eq!(action(text), Some(Action::OptOut), "{text:?}");
         }
         let stop = classify(" Stop ", &spoke_default()).unwrap();
@@ -153,7 +161,9 @@ mod tests {
         ] {
             let recognised = classify(text, &spoke_default());
             assert_eq!(
-                recognised.as_ref().map(|r| (r.action, r.source, r.reason.as_str())),
+                recognised
+                    .as_ref()
+                    .map(|r| (r.action, r.source, r.reason.as_str())),
                 Some((Action::OptOut, "expression", "stop")),
                 "{text:?}"
             );

@@ -106,10 +106,18 @@ pub async fn update_settings(
     organization_id: i32,
     update: ConsentUpdate,
 ) -> Result<ConsentSettings> {
-    if let Some(text) = update.help_message.as_deref().filter(|t| !t.trim().is_empty()) {
+    if let Some(text) = update
+        .help_message
+        .as_deref()
+        .filter(|t| !t.trim().is_empty())
+    {
         settings::check_reply_text("helpMessage", text)?;
     }
-    if let Some(name) = update.default_time_zone.as_deref().filter(|t| !t.trim().is_empty()) {
+    if let Some(name) = update
+        .default_time_zone
+        .as_deref()
+        .filter(|t| !t.trim().is_empty())
+    {
         settings::parse_zone("defaultTimeZone", name)?;
     }
     if let Some(list) = &update.opt_out_expressions {
@@ -192,7 +200,10 @@ pub async fn add_opt_out(
     reason: Option<&str>,
 ) -> Result<store::consent::OptOut> {
     let contact = PhoneNumber::parse(cell).map_err(AppError::InvalidInput)?;
-    let reason = reason.map(str::trim).filter(|r| !r.is_empty()).unwrap_or("manual");
+    let reason = reason
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .unwrap_or("manual");
     settings::check_reason(reason)?;
     store::consent::insert_opt_out(
         &state.db,
@@ -245,7 +256,11 @@ pub async fn on_failures(
         )
         .await?;
         if recorded {
-            tracing::info!(org_id = failure.organization_id, message_id = failure.message_id, "the carrier says a contact opted out (4775); recorded");
+            tracing::info!(
+                org_id = failure.organization_id,
+                message_id = failure.message_id,
+                "the carrier says a contact opted out (4775); recorded"
+            );
         }
     }
     Ok(())

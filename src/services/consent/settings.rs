@@ -162,7 +162,10 @@ pub fn opt_in_message(organization_name: &str) -> String {
 
 /// The organization's own expression list (this server's key, else Spoke's base64 one), checked.
 fn stored_expressions(settings: &OrgSettings) -> Result<Option<Vec<ExpressionEntry>>> {
-    let list = match (settings.get(EXPRESSIONS_KEY), settings.get(SPOKE_EXPRESSIONS_KEY)) {
+    let list = match (
+        settings.get(EXPRESSIONS_KEY),
+        settings.get(SPOKE_EXPRESSIONS_KEY),
+    ) {
         (Some(value), _) if !value.is_null() => value.clone(),
         (_, Some(Value::String(encoded))) if !encoded.trim().is_empty() => {
             let bytes = base64::engine::general_purpose::STANDARD
@@ -309,7 +312,10 @@ mod tests {
         assert!(!consent.custom_expressions);
         assert_eq!(consent.expressions[0].reason, "stop");
         let help = consent.help_text("Acme Votes");
-        assert!(help.starts_with("Acme Votes") && help.contains("STOP"), "{help}");
+        assert!(
+            help.starts_with("Acme Votes") && help.contains("STOP"),
+            "{help}"
+        );
         assert_eq!(consent.default_time_zone, None);
     }
 
@@ -335,15 +341,33 @@ mod tests {
             .map(|i| serde_json::json!({"regex": format!("a{i}"), "reason": "r"}))
             .collect();
         for (bad, key) in [
-            (serde_json::json!({"optOutConfirmation": "yes"}), "optOutConfirmation"),
+            (
+                serde_json::json!({"optOutConfirmation": "yes"}),
+                "optOutConfirmation",
+            ),
             (serde_json::json!({"helpMessage": long}), "helpMessage"),
             (serde_json::json!({"helpMessage": " "}), "helpMessage"),
-            (serde_json::json!({"defaultTimeZone": "Mars/Olympus"}), "defaultTimeZone"),
-            (serde_json::json!({"optOutExpressions": [{"regex": "(", "reason": "r"}]}), "not a valid"),
-            (serde_json::json!({"optOutExpressions": [{"regex": "a", "reason": ""}]}), "reason"),
+            (
+                serde_json::json!({"defaultTimeZone": "Mars/Olympus"}),
+                "defaultTimeZone",
+            ),
+            (
+                serde_json::json!({"optOutExpressions": [{"regex": "(", "reason": "r"}]}),
+                "not a valid",
+            ),
+            (
+                serde_json::json!({"optOutExpressions": [{"regex": "a", "reason": ""}]}),
+                "reason",
+            ),
             (serde_json::json!({"optOutExpressions": many}), "at most"),
-            (serde_json::json!({"optOutExpressions": "stop"}), "optOutExpressions"),
-            (serde_json::json!({"AUTO_OPTOUT_REGEX_LIST_BASE64": "%%%"}), "AUTO_OPTOUT_REGEX_LIST_BASE64"),
+            (
+                serde_json::json!({"optOutExpressions": "stop"}),
+                "optOutExpressions",
+            ),
+            (
+                serde_json::json!({"AUTO_OPTOUT_REGEX_LIST_BASE64": "%%%"}),
+                "AUTO_OPTOUT_REGEX_LIST_BASE64",
+            ),
         ] {
             let error = check_settings(&OrgSettings::parse(&bad.to_string()))
                 .unwrap_err()

@@ -8,8 +8,8 @@
 use serde_json::{Map, Value};
 
 use crate::error::{AppError, Result};
-use crate::services::{consent, managers};
 use crate::services::organizations::{MANAGER_DATA_KEY, OrgSettings, update_settings};
+use crate::services::{consent, managers};
 use crate::state::AppState;
 
 /// Spoke's default texter sidebox list, shown until `editOrganization` sets one.
