@@ -67,7 +67,12 @@ struct Poisoned(Mutex<HashSet<i64>>);
 
 impl Poisoned {
     fn snapshot(&self) -> Vec<i64> {
-        self.0.lock().expect("not poisoned").iter().copied().collect()
+        self.0
+            .lock()
+            .expect("not poisoned")
+            .iter()
+            .copied()
+            .collect()
     }
     fn add(&self, id: i64) {
         self.0.lock().expect("not poisoned").insert(id);

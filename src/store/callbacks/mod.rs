@@ -94,7 +94,9 @@ pub async fn fail_message(
         .and_where(Expr::col(message::Column::IsFromContact).eq(false))
         .and_where(Expr::col(message::Column::ServiceId).eq(service_id))
         .and_where(Expr::col(message::Column::SendStatus).is_in(from_statuses.iter().copied()))
-        .returning(Query::returning().columns([message::Column::Id, message::Column::ContactNumber]));
+        .returning(
+            Query::returning().columns([message::Column::Id, message::Column::ContactNumber]),
+        );
     let statement = db.get_database_backend().build(&update);
     FailedMessage::find_by_statement(statement).one(db).await
 }
