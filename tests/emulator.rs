@@ -887,6 +887,67 @@ async fn a_destination_ending_in_4720_gets_message_failed_with_that_code() {
 }
 
 #[tokio::test]
+async fn a_destination_marked_opted_out_at_the_carrier_gets_message_failed_4775() {
+    let emulator = start(test_config()).await;
+    let api = Api::new(&emulator);
+    let (receiver, url) = Receiver::start(vec![]).await;
+    let p = provision(&api, &url, &ALL_TYPES, 1).await;
+    let control = |path: &str| format!("{}/_emulator{path}", api.base);
+
+    let bad = api
+        .http
+        .post(control("/carrier-opt-outs"))
+        .json(&json!({"number": "5550123"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    let marked = api
+        .http
+        .post(control("/carrier-opt-outs"))
+        .json(&json!({"number": "+15555550123"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(marked.status(), 201);
+    let listed: Value = api
+        .http
+        .get(control("/carrier-opt-outs"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed, json!(["+15555550123"]));
+
+    let sent = api
+        .send_message(&json!({"applicationId": p.app, "from": p.numbers[0],
+                               "to": ["+15555550123", "+15555550124"], "text": "hi"}))
+        .await;
+    assert_eq!(sent.status, 202);
+    let hits = receiver.wait_for(2).await;
+    let event = |to: &str| {
+        hits.iter()
+            .map(|h| h.body[0].clone())
+            .find(|e| e["to"] == to)
+            .unwrap()
+    };
+    assert_eq!(event("+15555550123")["type"], "message-failed");
+    assert_eq!(event("+15555550123")["errorCode"], 4775);
+    assert_eq!(
+        event("+15555550123")["description"],
+        "destination-rejected-due-to-user-opt-out"
+    );
+    assert_eq!(
+        event("+15555550124")["type"],
+        "message-delivered",
+        "only the marked one"
+    );
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
 async fn an_mms_gets_message_sending_before_message_delivered() {
     let emulator = start(test_config()).await;
     let api = Api::new(&emulator);

@@ -1,5 +1,6 @@
 //! Control routes under `/_emulator/` (JSON, no auth): inject an inbound message, read the
-//! recorded API requests and callback attempts, inject faults, inspect and reset the state.
+//! recorded API requests and callback attempts, inject faults, mark destinations opted out at
+//! the carrier, inspect and reset the state.
 //! These routes are not part of Bandwidth's API and are never recorded.
 
 use axum::Router;
@@ -25,6 +26,10 @@ pub fn routes() -> Router<EmulatorState> {
         .route(
             "/faults",
             post(add_fault).get(list_faults).delete(clear_faults),
+        )
+        .route(
+            "/carrier-opt-outs",
+            post(add_carrier_opt_out).get(list_carrier_opt_outs),
         )
         .route("/reset", post(reset))
         .route("/state", get(show_state))
@@ -310,6 +315,36 @@ async fn clear_faults(State(state): State<EmulatorState>) -> Response {
     journal.message_faults.clear();
     journal.queue = None;
     json_response(StatusCode::OK, &json!({"cleared": true}))
+}
+
+/// Body of `POST /_emulator/carrier-opt-outs`.
+#[derive(Debug, Deserialize)]
+pub struct CarrierOptOutRequest {
+    /// The destination (E.164) whose subscriber opted out.
+    pub number: String,
+}
+
+/// `POST /_emulator/carrier-opt-outs {number}`: from now on every send to `number` fails with
+/// `message-failed` 4775 `destination-rejected-due-to-user-opt-out` (a subscriber who opted
+/// out at the carrier). 201 `{number}`; 400 for a number that is not E.164.
+async fn add_carrier_opt_out(
+    State(state): State<EmulatorState>,
+    axum::Json(request): axum::Json<CarrierOptOutRequest>,
+) -> Response {
+    if !rules::is_e164(&request.number) {
+        return control_error(StatusCode::BAD_REQUEST, "number must be an E.164 number");
+    }
+    state
+        .world()
+        .carrier_opt_outs
+        .insert(request.number.clone());
+    json_response(StatusCode::CREATED, &json!({"number": request.number}))
+}
+
+/// `GET /_emulator/carrier-opt-outs`: the destinations opted out at the carrier.
+async fn list_carrier_opt_outs(State(state): State<EmulatorState>) -> Response {
+    let world = state.world();
+    json_response(StatusCode::OK, &json!(world.carrier_opt_outs))
 }
 
 /// `POST /_emulator/reset`: forgets all resources, records, faults and pending callbacks.

@@ -9,6 +9,8 @@
 //!   fails with `message-failed` 4405 `rejected-unallocated-from-number`; a `from` whose location
 //!   is associated with another (or no) application fails with 4452
 //!   `rejected-wrong-application-id`. Both go to the named application's `OutboundCallbackUrl`.
+//! - A recipient marked opted out at the carrier (`POST /_emulator/carrier-opt-outs`) fails with
+//!   4775 `destination-rejected-due-to-user-opt-out`.
 //! - A message fault (`POST /_emulator/faults` with `errorCode`) makes sends from a number, or
 //!   with a text matching a pattern, fail with its code for every recipient; the queue rule
 //!   answers 429 `max-message-queue-size-exceeded` while the account queue is full.
@@ -284,7 +286,7 @@ pub async fn send_message(
     let time = now_rfc3339();
     let is_mms = !request.media.is_empty();
     let segments = rules::segment_count(&request.text, is_mms);
-    let (app, sender_error) = {
+    let (app, sender_error, opted_out) = {
         let world = state.world();
         let Some(app) = world.applications.get(&request.application_id).cloned() else {
             return validation_error(vec![field_error(
@@ -295,7 +297,12 @@ pub async fn send_message(
                 ),
             )]);
         };
-        (app, sender_failure(&world, &request))
+        let opted_out: Vec<bool> = request
+            .to
+            .iter()
+            .map(|to| world.carrier_opt_outs.contains(to))
+            .collect();
+        (app, sender_failure(&world, &request), opted_out)
     };
 
     if let Some(refusal) = queue_refusal(&state, segments) {
@@ -322,8 +329,9 @@ pub async fn send_message(
     let mut deliveries = Vec::new();
     let mut records = Vec::new();
     let autorespond = request.text.to_lowercase().contains("autorespond");
-    for recipient in &request.to {
+    for (recipient, opted_out) in request.to.iter().zip(opted_out) {
         let failure = sender_error
+            .or(opted_out.then_some(rules::CARRIER_OPT_OUT_CODE))
             .map(|code| {
                 (
                     code,

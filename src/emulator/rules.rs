@@ -16,6 +16,9 @@ pub const TOLL_FREE_PREFIXES: [&str; 7] = ["800", "833", "844", "855", "866", "8
 /// Bandwidth's messaging error table (code, kebab-case name, summary, billable), embedded.
 const ERROR_CODES_CSV: &str = include_str!("../../data/messaging-error-codes.csv");
 
+/// The code a carrier answers for a destination that opted out (contract-2 §6).
+pub const CARRIER_OPT_OUT_CODE: u32 = 4775;
+
 /// The kebab-case name of a Bandwidth messaging error code, if it is one.
 pub fn error_code_name(code: u32) -> Option<&'static str> {
     ERROR_CODES_CSV.lines().skip(1).find_map(|line| {

@@ -226,6 +226,9 @@ pub struct World {
     pub orders: BTreeMap<String, Order>,
     pub disconnects: BTreeMap<String, Disconnect>,
     pub messages: Vec<MessageRecord>,
+    /// Destinations (E.164) whose subscriber opted out at the carrier: every send to one fails
+    /// with 4775 `destination-rejected-due-to-user-opt-out`.
+    pub carrier_opt_outs: std::collections::BTreeSet<String>,
 }
 
 impl World {

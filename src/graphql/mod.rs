@@ -2,6 +2,7 @@
 //!
 //! `schema.graphql` at the repository root is generated from [`sdl`]; a test fails when they differ.
 
+mod consent;
 mod error;
 mod health;
 pub mod limits;

@@ -2,6 +2,7 @@
 
 use async_graphql::{Context, ID, Json, MergedObject, Object, Result};
 
+use super::consent::ConsentMutation;
 use super::health::HealthMutation;
 use super::settings::{SettingsMutation, member_of};
 use super::types::{
@@ -13,9 +14,15 @@ use crate::error::AppError;
 use crate::services::access::{self, Role};
 use crate::services::{credentials, managers, messaging, numbers, provisioning, vendor};
 
-/// Root mutation type: the core mutations, those of Spoke's Settings page and number health's.
+/// Root mutation type: the core mutations, those of Spoke's Settings page, consent's and number
+/// health's.
 #[derive(MergedObject, Default)]
-pub struct MutationRoot(CoreMutation, SettingsMutation, HealthMutation);
+pub struct MutationRoot(
+    CoreMutation,
+    SettingsMutation,
+    ConsentMutation,
+    HealthMutation,
+);
 
 /// Credentials, provisioning, numbers, sending and Spoke's service sections.
 #[derive(Default)]

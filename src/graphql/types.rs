@@ -152,7 +152,7 @@ impl From<BandwidthCredentialsInput> for credentials::CredentialsUpdate {
 #[derive(Debug, Clone, SimpleObject)]
 pub struct JobRequest {
     pub id: String,
-    /// `sync_phone_numbers`, `buy_phone_numbers` or `delete_phone_numbers`.
+    /// `sync_phone_numbers`, `buy_phone_numbers`, `delete_phone_numbers` or `consent_reply`.
     pub kind: String,
     /// `PENDING`, `RUNNING`, `SUCCEEDED` or `FAILED`.
     pub state: String,
@@ -469,6 +469,7 @@ impl From<SendMessageInput> for crate::services::messaging::SendRequest {
             contact_id: i.contact_id,
             send_before: i.send_before,
             idempotency_key: i.idempotency_key,
+            ..Self::default()
         }
     }
 }

@@ -117,6 +117,14 @@ pub enum JobSpec {
         #[serde(rename = "areaCode")]
         area_code: String,
     },
+    /// Answer a contact's consent keyword (`reply`: `opt_out`, `opt_in` or `help`) to the
+    /// inbound message `messageId`; queued by the callback path in the transaction that stored
+    /// the message (`services::consent_replies` sends it).
+    ConsentReply {
+        reply: String,
+        #[serde(rename = "messageId")]
+        message_id: i64,
+    },
 }
 
 impl JobSpec {
@@ -126,13 +134,17 @@ impl JobSpec {
             JobSpec::SyncPhoneNumbers => "sync_phone_numbers",
             JobSpec::BuyPhoneNumbers { .. } => "buy_phone_numbers",
             JobSpec::DeletePhoneNumbers { .. } => "delete_phone_numbers",
+            JobSpec::ConsentReply { .. } => crate::store::consent::REPLY_JOB_KIND,
         }
     }
 
     /// The lane the job runs in: every inventory job of an organization runs alone, since an
     /// order, a disconnect and a sync of one location must not interleave.
     pub fn lane(&self) -> Option<&'static str> {
-        Some(NUMBERS_LANE)
+        match self {
+            JobSpec::ConsentReply { .. } => None,
+            _ => Some(NUMBERS_LANE),
+        }
     }
 
     /// The idempotency key of a job that must not be queued twice: a second identical

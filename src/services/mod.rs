@@ -6,6 +6,8 @@ pub mod access;
 pub mod area_codes;
 pub mod bandwidth_api;
 pub mod callbacks;
+pub mod consent;
+pub mod consent_replies;
 pub mod credentials;
 pub mod error_codes;
 pub mod failures;

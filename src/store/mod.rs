@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod callbacks;
+pub mod consent;
 pub mod entities;
 pub mod failures;
 pub mod health;

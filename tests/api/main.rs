@@ -5,6 +5,7 @@ mod access;
 mod callback_answers;
 mod callbacks;
 mod commands;
+mod consent;
 mod credentials;
 mod health;
 mod helpers;

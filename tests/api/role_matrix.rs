@@ -163,6 +163,31 @@ fn access_rules() -> Vec<(&'static str, Role, &'static str)> {
             "query($org: String!) { organization(id: $org) { conversation(contactNumber: \"+19195550100\") { id } } }",
         ),
         (
+            "Organization.optOuts",
+            Role::Admin,
+            "query($org: String!) { organization(id: $org) { optOuts { cell } } }",
+        ),
+        (
+            "Organization.consentSettings",
+            Role::Admin,
+            "query($org: String!) { organization(id: $org) { consentSettings { optOutConfirmation } } }",
+        ),
+        (
+            "MutationRoot.addOptOut",
+            Role::Owner,
+            "mutation($org: String!) { addOptOut(organizationId: $org, cell: \"+19195550177\") { id } }",
+        ),
+        (
+            "MutationRoot.removeOptOut",
+            Role::Owner,
+            "mutation($org: String!) { removeOptOut(organizationId: $org, cell: \"+19195550177\") }",
+        ),
+        (
+            "MutationRoot.updateConsentSettings",
+            Role::Owner,
+            "mutation($org: String!) { updateConsentSettings(organizationId: $org, input: {optOutConfirmation: true}) { optOutConfirmation } }",
+        ),
+        (
             "MutationRoot.updateBandwidthCredentials",
             Role::Owner,
             "mutation($org: String!) { updateBandwidthCredentials(organizationId: $org, input: {accountId: \"9900000\", userName: \"u\", password: \"pw-matrix\", skipVerification: true}) { accountId } }",

@@ -6,6 +6,7 @@ pub mod contact;
 pub mod job;
 pub mod membership;
 pub mod message;
+pub mod opt_out;
 pub mod organization;
 pub mod orphan_report;
 pub mod phone_number;
