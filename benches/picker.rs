@@ -125,6 +125,7 @@ fn picker(c: &mut Criterion) {
                     f.org,
                     PickFrom::AreaCode(&f.area_code),
                     now,
+                    1000,
                     false,
                 )
             })
@@ -137,6 +138,7 @@ fn picker(c: &mut Criterion) {
                     f.org,
                     PickFrom::State(&f.state),
                     now,
+                    1000,
                     false,
                 )
             })
@@ -149,6 +151,7 @@ fn picker(c: &mut Criterion) {
                     f.org,
                     PickFrom::Any,
                     now,
+                    1000,
                     false,
                 )
             })

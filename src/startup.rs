@@ -89,18 +89,17 @@ impl Application {
         ));
         // Failed sends are accounted (consent, registration, number health) as they come.
         let (stop_failures, failures_stopped) = tokio::sync::oneshot::channel::<()>();
-        let failures = tokio::spawn(services::failures::run(
-            self.state.clone(),
-            async move {
-                let _ = failures_stopped.await;
-            },
-        ));
+        let failures = tokio::spawn(services::failures::run(self.state.clone(), async move {
+            let _ = failures_stopped.await;
+        }));
         let upkeep = tokio::spawn(http::metrics::upkeep());
+        let health = tokio::spawn(services::health::sweeper::run(self.state.clone()));
         let served = axum::serve(self.listener, http::router(self.state))
             .with_graceful_shutdown(shutdown)
             .await
             .context("the HTTP server failed");
         upkeep.abort();
+        health.abort();
         let _ = stop_jobs.send(());
         let _ = stop_sweeper.send(());
         let _ = stop_failures.send(());

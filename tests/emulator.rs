@@ -887,6 +887,67 @@ async fn a_destination_ending_in_4720_gets_message_failed_with_that_code() {
 }
 
 #[tokio::test]
+async fn a_destination_marked_opted_out_at_the_carrier_gets_message_failed_4775() {
+    let emulator = start(test_config()).await;
+    let api = Api::new(&emulator);
+    let (receiver, url) = Receiver::start(vec![]).await;
+    let p = provision(&api, &url, &ALL_TYPES, 1).await;
+    let control = |path: &str| format!("{}/_emulator{path}", api.base);
+
+    let bad = api
+        .http
+        .post(control("/carrier-opt-outs"))
+        .json(&json!({"number": "5550123"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    let marked = api
+        .http
+        .post(control("/carrier-opt-outs"))
+        .json(&json!({"number": "+15555550123"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(marked.status(), 201);
+    let listed: Value = api
+        .http
+        .get(control("/carrier-opt-outs"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed, json!(["+15555550123"]));
+
+    let sent = api
+        .send_message(&json!({"applicationId": p.app, "from": p.numbers[0],
+                               "to": ["+15555550123", "+15555550124"], "text": "hi"}))
+        .await;
+    assert_eq!(sent.status, 202);
+    let hits = receiver.wait_for(2).await;
+    let event = |to: &str| {
+        hits.iter()
+            .map(|h| h.body[0].clone())
+            .find(|e| e["to"] == to)
+            .unwrap()
+    };
+    assert_eq!(event("+15555550123")["type"], "message-failed");
+    assert_eq!(event("+15555550123")["errorCode"], 4775);
+    assert_eq!(
+        event("+15555550123")["description"],
+        "destination-rejected-due-to-user-opt-out"
+    );
+    assert_eq!(
+        event("+15555550124")["type"],
+        "message-delivered",
+        "only the marked one"
+    );
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
 async fn an_mms_gets_message_sending_before_message_delivered() {
     let emulator = start(test_config()).await;
     let api = Api::new(&emulator);
@@ -1403,5 +1464,118 @@ async fn accept_faults_take_the_message_and_then_lose_or_garble_the_answer() {
         "the lost answer is recorded when the send is handled"
     );
     assert!(sends.iter().all(|r| r["status"] == 202));
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn message_faults_make_a_number_or_a_text_fail_and_the_queue_rule_answers_429_when_full() {
+    let emulator = start(test_config()).await;
+    let api = Api::new(&emulator);
+    let (receiver, url) = Receiver::start(vec![]).await;
+    let p = provision(&api, &url, &ALL_TYPES, 2).await;
+    let fault = |body: Value| api.control(reqwest::Method::POST, "/faults", Some(body));
+    let message = |from: &str, text: &str| json!({"applicationId": p.app, "from": from, "to": ["+15555550123"], "text": text});
+    // Refused: no target, an unknown code, a bad pattern.
+    assert_eq!(fault(json!({"errorCode": 4470})).await.status, 400);
+    assert_eq!(
+        fault(json!({"errorCode": 1234, "from": p.numbers[0]}))
+            .await
+            .status,
+        400
+    );
+    assert_eq!(
+        fault(json!({"errorCode": 4770, "textMatches": "("}))
+            .await
+            .status,
+        400
+    );
+
+    // The number's next message fails with 4470; the one after is delivered.
+    assert_eq!(
+        fault(json!({"errorCode": 4470, "from": p.numbers[0], "times": 1}))
+            .await
+            .status,
+        201
+    );
+    // From a time on (already past): every message from the other number fails with 4785.
+    let since = "2020-01-01T00:00:00Z";
+    assert_eq!(
+        fault(json!({"errorCode": 4785, "from": p.numbers[1], "since": since}))
+            .await
+            .status,
+        201
+    );
+    for _ in 0..2 {
+        assert_eq!(
+            api.send_message(&message(&p.numbers[0], "hi")).await.status,
+            202
+        );
+    }
+    for _ in 0..2 {
+        assert_eq!(
+            api.send_message(&message(&p.numbers[1], "hi")).await.status,
+            202
+        );
+    }
+    let hits = receiver.wait_for(4).await;
+    let outcomes: Vec<(String, Value)> = hits
+        .iter()
+        .map(|h| {
+            let e = &h.body[0];
+            (
+                e["message"]["from"].as_str().unwrap().to_owned(),
+                e["errorCode"].clone(),
+            )
+        })
+        .collect();
+    let of = |n: &str| -> Vec<Value> {
+        outcomes
+            .iter()
+            .filter(|(from, _)| from == n)
+            .map(|(_, c)| c.clone())
+            .collect()
+    };
+    let first = of(&p.numbers[0]);
+    assert!(
+        first.contains(&json!(4470)) && first.contains(&Value::Null),
+        "{outcomes:?}"
+    );
+    assert_eq!(of(&p.numbers[1]), [json!(4785), json!(4785)]);
+
+    // Any number sending a matching text fails with the spam code.
+    api.control(reqwest::Method::DELETE, "/faults", None).await;
+    fault(json!({"errorCode": 4770, "textMatches": "(?i)act now", "times": 5})).await;
+    api.send_message(&message(&p.numbers[0], "ACT NOW please"))
+        .await;
+    api.send_message(&message(&p.numbers[1], "an ordinary text"))
+        .await;
+    let hits = receiver.wait_for(6).await;
+    let codes: Vec<Value> = hits[4..]
+        .iter()
+        .map(|h| h.body[0]["errorCode"].clone())
+        .collect();
+    assert!(
+        codes.contains(&json!(4770)) && codes.contains(&Value::Null),
+        "{codes:?}"
+    );
+
+    // The queue rule: one segment of room, one drained per second.
+    fault(json!({"queueCapacity": 1, "ratePerSecond": 1})).await;
+    assert_eq!(
+        api.send_message(&message(&p.numbers[0], "one"))
+            .await
+            .status,
+        202
+    );
+    let full = api.send_message(&message(&p.numbers[0], "two")).await;
+    assert_eq!(full.status, 429);
+    assert_eq!(full.json()["type"], "max-message-queue-size-exceeded");
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(
+        api.send_message(&message(&p.numbers[0], "two"))
+            .await
+            .status,
+        202
+    );
     emulator.shutdown().await;
 }

@@ -18,7 +18,9 @@ mod m20261201_000012b_index_sends_in_flight;
 mod m20261201_000013_add_send_outcomes_to_messages;
 mod m20261201_000014_add_job_lanes_and_keys;
 mod m20261202_000010_create_send_failures;
+mod m20261202_000015_create_opt_outs;
 mod m20261202_000016_create_registrations;
+mod m20261202_000017_number_health;
 
 /// Applies this project's migrations, recorded in its own table so it can share a database with Spoke.
 pub struct Migrator;
@@ -41,7 +43,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000012_create_orphan_reports::Migration),
             Box::new(m20261201_000012b_index_sends_in_flight::Migration),
             Box::new(m20261202_000010_create_send_failures::Migration),
+            Box::new(m20261202_000015_create_opt_outs::Migration),
             Box::new(m20261202_000016_create_registrations::Migration),
+            Box::new(m20261202_000017_number_health::Migration),
         ]
     }
 

@@ -1,5 +1,6 @@
 //! Control routes under `/_emulator/` (JSON, no auth): inject an inbound message, read the
-//! recorded API requests and callback attempts, inject faults, inspect and reset the state.
+//! recorded API requests and callback attempts, inject faults, mark destinations opted out at
+//! the carrier, inspect and reset the state.
 //! These routes are not part of Bandwidth's API and are never recorded.
 
 use axum::Router;
@@ -25,6 +26,10 @@ pub fn routes() -> Router<EmulatorState> {
         .route(
             "/faults",
             post(add_fault).get(list_faults).delete(clear_faults),
+        )
+        .route(
+            "/carrier-opt-outs",
+            post(add_carrier_opt_out).get(list_carrier_opt_outs),
         )
         .route("/reset", post(reset))
         .route("/state", get(show_state))
@@ -138,10 +143,24 @@ pub struct FaultRequest {
     /// Shorthand for `action: acceptThenDrop`: serve the request, then cut the connection.
     #[serde(default)]
     pub drop_answer: bool,
+    /// A message fault: matching sends are accepted, then fail with this messaging error code.
+    pub error_code: Option<u32>,
+    /// With `errorCode`: sends from this number (E.164) match.
+    pub from: Option<String>,
+    /// With `errorCode`: sends whose text matches this regular expression match (any number).
+    pub text_matches: Option<String>,
+    /// With `errorCode`: sends match from this time on (RFC 3339) instead of at once.
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
+    /// The queue rule: the account queue holds this many segments…
+    pub queue_capacity: Option<f64>,
+    /// …and drains this many per second (default 1).
+    pub rate_per_second: Option<f64>,
 }
 
 /// `POST /_emulator/faults {method, path, status, times, delayMs, action, dropCallbacks}`: 201
-/// with the stored fault. Faults match in the order they were added. `action` `acceptThenDelay`
+/// with the stored fault. With `errorCode` (and `from` and/or `textMatches`, `times`, `since`) it
+/// is a message fault instead: matching sends are accepted and then fail with that code. With
+/// `queueCapacity` (and `ratePerSecond`) it sets the account queue rule (429 when full). Faults match in the order they were added. `action` `acceptThenDelay`
 /// handles the request and answers after `delayMs` (an answer the client gave up on);
 /// `acceptThenGarble` handles it and answers a body cut short (an answer the client cannot
 /// read); `acceptThenDrop` (or `dropAnswer: true`) handles it and cuts the connection instead
@@ -150,6 +169,12 @@ async fn add_fault(
     State(state): State<EmulatorState>,
     axum::Json(request): axum::Json<FaultRequest>,
 ) -> Response {
+    if request.error_code.is_some() {
+        return add_message_fault(&state, request);
+    }
+    if request.queue_capacity.is_some() {
+        return set_queue(&state, &request);
+    }
     if request.status.is_some_and(|s| !(100..=599).contains(&s)) {
         return control_error(StatusCode::BAD_REQUEST, "status must be 100..=599");
     }
@@ -193,6 +218,90 @@ async fn add_fault(
     json_response(StatusCode::CREATED, &body)
 }
 
+/// A message fault: `errorCode` with `from` and/or `textMatches`, `times` (default 1, or every
+/// send when `since` is given) and `since`.
+fn add_message_fault(state: &EmulatorState, request: FaultRequest) -> Response {
+    let code = request.error_code.unwrap_or_default();
+    if rules::error_code_name(code).is_none() {
+        return control_error(
+            StatusCode::BAD_REQUEST,
+            "errorCode must be a Bandwidth messaging error code (see messaging-error-codes.csv)",
+        );
+    }
+    if request.from.is_none() && request.text_matches.is_none() {
+        return control_error(
+            StatusCode::BAD_REQUEST,
+            "a message fault needs from (a number) or textMatches (a pattern)",
+        );
+    }
+    if request.from.as_deref().is_some_and(|f| !rules::is_e164(f)) {
+        return control_error(StatusCode::BAD_REQUEST, "from must be an E.164 number");
+    }
+    let text_regex = match request.text_matches.as_deref() {
+        None => None,
+        Some(p) if p.len() > 1000 => {
+            return control_error(
+                StatusCode::BAD_REQUEST,
+                "textMatches is limited to 1000 characters",
+            );
+        }
+        Some(p) => match regex::RegexBuilder::new(p).size_limit(1 << 20).build() {
+            Ok(re) => Some(re),
+            Err(e) => {
+                return control_error(
+                    StatusCode::BAD_REQUEST,
+                    &format!("textMatches is not a regular expression: {e}"),
+                );
+            }
+        },
+    };
+    let remaining = match (request.times, request.since) {
+        (Some(times), _) => Some(times),
+        (None, Some(_)) => None,
+        (None, None) => Some(1),
+    };
+    let mut journal = state.journal();
+    journal.next_fault_id += 1;
+    let fault = super::state::MessageFault {
+        id: journal.next_fault_id,
+        from: request.from,
+        text_matches: request.text_matches,
+        text_regex,
+        error_code: code,
+        remaining,
+        since: request.since,
+    };
+    let body = json!(fault);
+    journal.message_faults.push(fault);
+    json_response(StatusCode::CREATED, &body)
+}
+
+/// The queue rule: `queueCapacity` segments, draining `ratePerSecond` (default 1); a capacity
+/// of 0 removes it.
+fn set_queue(state: &EmulatorState, request: &FaultRequest) -> Response {
+    let capacity = request.queue_capacity.unwrap_or_default();
+    let rate = request.rate_per_second.unwrap_or(1.0);
+    let valid = (0.0..=1e9).contains(&capacity) && rate > 0.0 && rate <= 1e6;
+    if !valid {
+        return control_error(
+            StatusCode::BAD_REQUEST,
+            "queueCapacity must be 0..=1e9 segments and ratePerSecond above 0 (at most 1e6)",
+        );
+    }
+    let mut journal = state.journal();
+    journal.next_fault_id += 1;
+    let rule = super::state::QueueRule {
+        id: journal.next_fault_id,
+        capacity,
+        rate_per_second: rate,
+        depth: 0.0,
+        drained_at: None,
+    };
+    let body = json!(rule);
+    journal.queue = (capacity > 0.0).then_some(rule);
+    json_response(StatusCode::CREATED, &body)
+}
+
 /// `GET /_emulator/faults`: faults with uses left.
 async fn list_faults(State(state): State<EmulatorState>) -> Response {
     let journal = state.journal();
@@ -201,8 +310,41 @@ async fn list_faults(State(state): State<EmulatorState>) -> Response {
 
 /// `DELETE /_emulator/faults`: removes every fault.
 async fn clear_faults(State(state): State<EmulatorState>) -> Response {
-    state.journal().faults.clear();
+    let mut journal = state.journal();
+    journal.faults.clear();
+    journal.message_faults.clear();
+    journal.queue = None;
     json_response(StatusCode::OK, &json!({"cleared": true}))
+}
+
+/// Body of `POST /_emulator/carrier-opt-outs`.
+#[derive(Debug, Deserialize)]
+pub struct CarrierOptOutRequest {
+    /// The destination (E.164) whose subscriber opted out.
+    pub number: String,
+}
+
+/// `POST /_emulator/carrier-opt-outs {number}`: from now on every send to `number` fails with
+/// `message-failed` 4775 `destination-rejected-due-to-user-opt-out` (a subscriber who opted
+/// out at the carrier). 201 `{number}`; 400 for a number that is not E.164.
+async fn add_carrier_opt_out(
+    State(state): State<EmulatorState>,
+    axum::Json(request): axum::Json<CarrierOptOutRequest>,
+) -> Response {
+    if !rules::is_e164(&request.number) {
+        return control_error(StatusCode::BAD_REQUEST, "number must be an E.164 number");
+    }
+    state
+        .world()
+        .carrier_opt_outs
+        .insert(request.number.clone());
+    json_response(StatusCode::CREATED, &json!({"number": request.number}))
+}
+
+/// `GET /_emulator/carrier-opt-outs`: the destinations opted out at the carrier.
+async fn list_carrier_opt_outs(State(state): State<EmulatorState>) -> Response {
+    let world = state.world();
+    json_response(StatusCode::OK, &json!(world.carrier_opt_outs))
 }
 
 /// `POST /_emulator/reset`: forgets all resources, records, faults and pending callbacks.

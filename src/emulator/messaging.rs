@@ -9,6 +9,11 @@
 //!   fails with `message-failed` 4405 `rejected-unallocated-from-number`; a `from` whose location
 //!   is associated with another (or no) application fails with 4452
 //!   `rejected-wrong-application-id`. Both go to the named application's `OutboundCallbackUrl`.
+//! - A recipient marked opted out at the carrier (`POST /_emulator/carrier-opt-outs`) fails with
+//!   4775 `destination-rejected-due-to-user-opt-out`.
+//! - A message fault (`POST /_emulator/faults` with `errorCode`) makes sends from a number, or
+//!   with a text matching a pattern, fail with its code for every recipient; the queue rule
+//!   answers 429 `max-message-queue-size-exceeded` while the account queue is full.
 //! - Otherwise a recipient whose last four digits are a messaging error code fails with it
 //!   (`description` = the code's kebab-case name); every other recipient is delivered
 //!   (`description` "ok"). MMS first gets `message-sending` when the application asks for it.
@@ -200,6 +205,57 @@ fn sender_failure(world: &World, request: &SendRequest, enforce_registration: bo
     None
 }
 
+/// 429 `max-message-queue-size-exceeded` when the account queue rule is set and full
+/// (contract-2 §7; Bandwidth sends no `Retry-After` with it); otherwise the send joins the queue.
+fn queue_refusal(state: &EmulatorState, segments: u32) -> Option<Response> {
+    let mut journal = state.journal();
+    let rule = journal.queue.as_mut()?;
+    let now = std::time::Instant::now();
+    let elapsed = rule
+        .drained_at
+        .map_or(0.0, |t| now.duration_since(t).as_secs_f64());
+    let (admitted, depth) = rules::queue_admits(
+        rule.depth,
+        elapsed,
+        rule.rate_per_second,
+        rule.capacity,
+        segments,
+    );
+    rule.depth = depth;
+    rule.drained_at = Some(now);
+    if admitted {
+        return None;
+    }
+    let per_minute = (rule.rate_per_second * 60.0).round();
+    let description = format!(
+        "Failed to send message. Your allowed rate is {per_minute} messages per minute. The capacity of this queue is {} messages (15 minutes). Please try again later.",
+        rule.capacity
+    );
+    Some(json_error(
+        StatusCode::TOO_MANY_REQUESTS,
+        "max-message-queue-size-exceeded",
+        &description,
+    ))
+}
+
+/// The code of the first message fault that matches the send (using up one of its times).
+fn message_fault(state: &EmulatorState, request: &SendRequest) -> Option<u32> {
+    let now = chrono::Utc::now();
+    let mut journal = state.journal();
+    let fault = journal.message_faults.iter_mut().find(|f| {
+        f.remaining != Some(0)
+            && f.since.is_none_or(|since| since <= now)
+            && f.from.as_ref().is_none_or(|from| *from == request.from)
+            && f.text_regex
+                .as_ref()
+                .is_none_or(|re| re.is_match(&request.text))
+    })?;
+    if let Some(left) = fault.remaining.as_mut() {
+        *left -= 1;
+    }
+    Some(fault.error_code)
+}
+
 /// `POST /users/{a}/messages`: 415 unless JSON; 400 `request-validation`; 202 with the message.
 pub async fn send_message(
     State(state): State<EmulatorState>,
@@ -236,7 +292,7 @@ pub async fn send_message(
     let time = now_rfc3339();
     let is_mms = !request.media.is_empty();
     let segments = rules::segment_count(&request.text, is_mms);
-    let (app, sender_error) = {
+    let (app, sender_error, opted_out) = {
         let world = state.world();
         let Some(app) = world.applications.get(&request.application_id).cloned() else {
             return validation_error(vec![field_error(
@@ -247,11 +303,22 @@ pub async fn send_message(
                 ),
             )]);
         };
+        let opted_out: Vec<bool> = request
+            .to
+            .iter()
+            .map(|to| world.carrier_opt_outs.contains(to))
+            .collect();
         (
             app,
             sender_failure(&world, &request, state.config().enforce_registration),
+            opted_out,
         )
     };
+
+    if let Some(refusal) = queue_refusal(&state, segments) {
+        return refusal;
+    }
+    let sender_error = sender_error.or_else(|| message_fault(&state, &request));
 
     let mut response = json!({
         "id": id, "owner": request.from, "applicationId": request.application_id,
@@ -272,8 +339,9 @@ pub async fn send_message(
     let mut deliveries = Vec::new();
     let mut records = Vec::new();
     let autorespond = request.text.to_lowercase().contains("autorespond");
-    for recipient in &request.to {
+    for (recipient, opted_out) in request.to.iter().zip(opted_out) {
         let failure = sender_error
+            .or(opted_out.then_some(rules::CARRIER_OPT_OUT_CODE))
             .map(|code| {
                 (
                     code,

@@ -16,6 +16,9 @@ pub const TOLL_FREE_PREFIXES: [&str; 7] = ["800", "833", "844", "855", "866", "8
 /// Bandwidth's messaging error table (code, kebab-case name, summary, billable), embedded.
 const ERROR_CODES_CSV: &str = include_str!("../../data/messaging-error-codes.csv");
 
+/// The code a carrier answers for a destination that opted out (contract-2 §6).
+pub const CARRIER_OPT_OUT_CODE: u32 = 4775;
+
 /// The kebab-case name of a Bandwidth messaging error code, if it is one.
 pub fn error_code_name(code: u32) -> Option<&'static str> {
     ERROR_CODES_CSV.lines().skip(1).find_map(|line| {
@@ -145,6 +148,24 @@ pub fn segment_count(text: &str, is_mms: bool) -> u32 {
     }
 }
 
+/// The account queue after `elapsed_s` of draining at `rate` segments per second, and whether
+/// a send of `segments` fits under `capacity` (then it is added).
+pub fn queue_admits(
+    depth: f64,
+    elapsed_s: f64,
+    rate: f64,
+    capacity: f64,
+    segments: u32,
+) -> (bool, f64) {
+    let drained = (depth - elapsed_s * rate).max(0.0);
+    let after = drained + f64::from(segments);
+    if after > capacity && drained > 0.0 {
+        (false, drained)
+    } else {
+        (true, after)
+    }
+}
+
 /// A message id like Bandwidth's: 13-digit epoch milliseconds + 16 lowercase alphanumerics.
 pub fn message_id() -> String {
     const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
@@ -212,6 +233,20 @@ mod tests {
         assert_eq!(segment_count(&"ł".repeat(70), false), 1);
         assert_eq!(segment_count(&"ł".repeat(71), false), 2);
         assert_eq!(segment_count(&"a".repeat(1000), true), 1);
+    }
+
+    #[test]
+    fn the_queue_refuses_past_its_capacity_until_it_drains() {
+        let (ok, depth) = queue_admits(0.0, 0.0, 1.0, 1.0, 1);
+        assert!(ok);
+        let (ok, depth) = queue_admits(depth, 0.5, 1.0, 1.0, 1);
+        assert!(!ok, "half drained: still full");
+        let (ok, _) = queue_admits(depth, 0.5, 1.0, 1.0, 1);
+        assert!(ok, "drained: room again");
+        assert!(
+            queue_admits(0.0, 0.0, 1.0, 1.0, 5).0,
+            "an empty queue takes any one send"
+        );
     }
 
     #[test]

@@ -303,6 +303,9 @@ pub struct World {
     /// When set, Campaign Management answers this (status, code, description): a missing role
     /// or feature.
     pub campaign_management_refusal: Option<(u16, u32, String)>,
+    /// Destinations (E.164) whose subscriber opted out at the carrier: every send to one fails
+    /// with 4775 `destination-rejected-due-to-user-opt-out`.
+    pub carrier_opt_outs: std::collections::BTreeSet<String>,
 }
 
 impl World {
@@ -381,6 +384,39 @@ pub struct Fault {
     pub drop_callbacks: bool,
 }
 
+/// A message-level fault (`POST /_emulator/faults` with `errorCode`): sends it matches are
+/// accepted (202) and then fail with `message-failed` `error_code` for every recipient.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageFault {
+    pub id: u64,
+    /// Sends from this number (E.164) match; `None`: any number.
+    pub from: Option<String>,
+    /// Sends whose text matches this regular expression match; `None`: any text.
+    pub text_matches: Option<String>,
+    #[serde(skip)]
+    pub text_regex: Option<regex::Regex>,
+    pub error_code: u32,
+    /// Matching sends left (`None`: every one).
+    pub remaining: Option<u32>,
+    /// Sends match from this time on (`None`: at once).
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// The account's outbound queue (`POST /_emulator/faults` with `queueCapacity`): segments
+/// drain at `rate_per_second`; a send that would take the depth past `capacity` answers 429
+/// `max-message-queue-size-exceeded`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QueueRule {
+    pub id: u64,
+    pub capacity: f64,
+    pub rate_per_second: f64,
+    pub depth: f64,
+    #[serde(skip)]
+    pub drained_at: Option<std::time::Instant>,
+}
+
 /// Records and faults kept beside the world.
 #[derive(Debug, Default)]
 pub struct Journal {
@@ -388,6 +424,8 @@ pub struct Journal {
     pub callbacks: VecDeque<CallbackAttempt>,
     pub faults: Vec<Fault>,
     pub next_fault_id: u64,
+    pub message_faults: Vec<MessageFault>,
+    pub queue: Option<QueueRule>,
 }
 
 /// Shared emulator state; cheap to clone.

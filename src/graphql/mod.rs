@@ -2,7 +2,9 @@
 //!
 //! `schema.graphql` at the repository root is generated from [`sdl`]; a test fails when they differ.
 
+mod consent;
 mod error;
+mod health;
 pub mod limits;
 mod mutation;
 mod organization;

@@ -2,6 +2,8 @@
 
 use async_graphql::{Context, ID, Json, MergedObject, Object, Result};
 
+use super::consent::ConsentMutation;
+use super::health::HealthMutation;
 use super::settings::{SettingsMutation, member_of};
 use super::types::{
     BandwidthAccount, BandwidthCredentialsInput, JobRequest, Message, ProvisionBandwidthInput,
@@ -12,11 +14,14 @@ use crate::error::AppError;
 use crate::services::access::{self, Role};
 use crate::services::{credentials, managers, messaging, numbers, provisioning, vendor};
 
-/// Root mutation type: the core mutations, those of Spoke's Settings page and registration's.
+/// Root mutation type: the core mutations, those of Spoke's Settings page, consent's, number
+/// health's and registration's.
 #[derive(MergedObject, Default)]
 pub struct MutationRoot(
     CoreMutation,
     SettingsMutation,
+    ConsentMutation,
+    HealthMutation,
     super::registration::RegistrationMutation,
 );
 

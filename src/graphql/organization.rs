@@ -2,6 +2,7 @@
 
 use async_graphql::{Context, ID, Json, Object, Result};
 
+use super::consent::{ConsentSettings, OptOut};
 use super::types::{
     BandwidthAccount, CallbackCredentials, JobRequest, Message, OrgSettingsView, OrphanReport,
     PhoneNumber, PhoneNumberCounts, ServiceManager, ServiceVendor, TexterUiConfig,
@@ -9,8 +10,8 @@ use super::types::{
 use super::{IntoGql, caller, state};
 use crate::services::access::Role;
 use crate::services::{
-    callbacks, credentials, jobs, managers, messaging, numbers, organizations, provisioning,
-    settings_page, vendor, webhook_auth,
+    callbacks, consent, credentials, jobs, managers, messaging, numbers, organizations,
+    provisioning, settings_page, vendor, webhook_auth,
 };
 use crate::store::entities::organization;
 
@@ -112,6 +113,29 @@ impl Organization {
             .await
             .gql()?;
         Ok(list.into_iter().map(Into::into).collect())
+    }
+
+    /// Texts flagged for the organization because they failed as spam on several numbers; sends
+    /// of them are refused with `CONTENT_FLAGGED` until an owner clears them (admins and owners).
+    async fn flagged_texts(&self, ctx: &Context<'_>) -> Result<Vec<super::health::FlaggedText>> {
+        super::health::flagged_texts(ctx, self.0.id).await
+    }
+
+    /// Number-health thresholds, windows and cool-downs (admins and owners).
+    async fn number_health_settings(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<super::health::NumberHealthSettings> {
+        super::health::settings(ctx, self.0.id).await
+    }
+
+    /// Which numbers served a contact and why they changed, newest first (admins and owners).
+    async fn sender_history(
+        &self,
+        ctx: &Context<'_>,
+        contact_number: String,
+    ) -> Result<Vec<super::health::SenderChange>> {
+        super::health::sender_history(ctx, self.0.id, &contact_number).await
     }
 
     /// Buy and delete jobs still queued or running (admins and owners). A job leaves this list
@@ -239,6 +263,34 @@ impl Organization {
     /// Bandwidth has no such thing (its messaging application is `bandwidth.applicationId`).
     async fn twilio_message_service_sid(&self) -> Option<String> {
         None
+    }
+
+    /// The organization's opt-outs, newest first (admins and owners): at most `first` (1–100,
+    /// default 50) older than the opt-out `after` (the last id of the previous page). This
+    /// server refuses every send to these contacts (`OPTED_OUT`).
+    async fn opt_outs(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 50)] first: i32,
+        after: Option<ID>,
+    ) -> Result<Vec<OptOut>> {
+        caller(ctx).gql()?.require(self.0.id, Role::Admin).gql()?;
+        let page = consent::list_opt_outs(
+            state(ctx),
+            self.0.id,
+            first,
+            after.as_ref().map(|a| a.as_str()),
+        )
+        .await
+        .gql()?;
+        Ok(page.into_iter().map(Into::into).collect())
+    }
+
+    /// The organization's consent settings: opt-out confirmation, help text, default time
+    /// zone and opt-out expressions (admins and owners).
+    async fn consent_settings(&self, ctx: &Context<'_>) -> Result<ConsentSettings> {
+        caller(ctx).gql()?.require(self.0.id, Role::Admin).gql()?;
+        ConsentSettings::load(ctx, self.0.id, &self.0.name).await
     }
 
     /// The conversation with a contact, oldest first, both directions (texters and up).

@@ -1,7 +1,7 @@
 //! GraphQL of registration (issue #16): `Organization.tenDlcCampaigns` /
 //! `registrationSettings`, the registration fields of `PhoneNumber`, and [`RegistrationMutation`].
 
-use async_graphql::{ComplexObject, Context, Enum, ID, InputObject, Object, Result, SimpleObject};
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 
 use super::settings::member_of;
 use super::types::{JobRequest, PhoneNumber};
@@ -127,58 +127,52 @@ fn status_of(word: &str) -> RegistrationStatus {
     }
 }
 
-#[ComplexObject]
-impl PhoneNumber {
-    /// The 10DLC campaign the number is on (local numbers).
-    async fn campaign_id(&self, ctx: &Context<'_>) -> Result<Option<String>> {
-        Ok(self.registration(ctx).await?.and_then(|r| r.campaign_id))
-    }
+// `PhoneNumber`'s registration fields. async-graphql takes one `#[ComplexObject]` impl per type
+// (graphql/health.rs holds it); its resolvers call these.
 
-    /// Local numbers: UNREGISTERED, PENDING, REGISTERED, FAILED or BROKEN; toll-free: UNVERIFIED,
-    /// PENDING, VERIFIED or BROKEN.
-    async fn registration_status(&self, ctx: &Context<'_>) -> Result<RegistrationStatus> {
-        Ok(match self.registration(ctx).await? {
-            Some(r) => status_of(&r.status),
-            None if registration::kind_of(&self.phone_number) == registration::TOLL_FREE => {
-                RegistrationStatus::Unverified
-            }
-            None => RegistrationStatus::Unregistered,
-        })
-    }
-
-    /// Bandwidth's code of the last assignment failure, denial or send failure.
-    async fn registration_error_code(&self, ctx: &Context<'_>) -> Result<Option<String>> {
-        Ok(self.registration(ctx).await?.and_then(|r| r.error_code))
-    }
-
-    /// Bandwidth's text of the last assignment failure, the denial reason, or the send failure.
-    async fn registration_detail(&self, ctx: &Context<'_>) -> Result<Option<String>> {
-        Ok(self.registration(ctx).await?.and_then(|r| r.error_text))
-    }
-
-    /// Toll-free: whether Bandwidth allows resubmitting a denied verification.
-    async fn resubmit_allowed(&self, ctx: &Context<'_>) -> Result<Option<bool>> {
-        Ok(self
-            .registration(ctx)
-            .await?
-            .and_then(|r| r.resubmit_allowed))
-    }
-
-    /// Whether the number can deliver (what the picker needs when registration is enforced).
-    async fn deliverable(&self, ctx: &Context<'_>) -> Result<bool> {
-        Ok(self.registration(ctx).await?.is_some_and(|r| r.deliverable))
-    }
+/// The 10DLC campaign the number is on (local numbers).
+pub async fn campaign_id_of(n: &PhoneNumber, ctx: &Context<'_>) -> Result<Option<String>> {
+    Ok(registration_of(n, ctx).await?.and_then(|r| r.campaign_id))
 }
 
-impl PhoneNumber {
-    async fn registration(
-        &self,
-        ctx: &Context<'_>,
-    ) -> Result<Option<crate::store::entities::number_registration::Model>> {
-        registration::number_registration(state(ctx), self.organization_id, &self.phone_number)
-            .await
-            .gql()
-    }
+/// The number's registration state.
+pub async fn registration_status_of(n: &PhoneNumber, ctx: &Context<'_>) -> Result<RegistrationStatus> {
+    Ok(match registration_of(n, ctx).await? {
+        Some(r) => status_of(&r.status),
+        None if registration::kind_of(&n.phone_number) == registration::TOLL_FREE => {
+            RegistrationStatus::Unverified
+        }
+        None => RegistrationStatus::Unregistered,
+    })
+}
+
+/// Bandwidth's code of the last assignment failure, denial or send failure.
+pub async fn registration_error_code_of(n: &PhoneNumber, ctx: &Context<'_>) -> Result<Option<String>> {
+    Ok(registration_of(n, ctx).await?.and_then(|r| r.error_code))
+}
+
+/// Bandwidth's text of the last assignment failure, the denial reason, or the send failure.
+pub async fn registration_detail_of(n: &PhoneNumber, ctx: &Context<'_>) -> Result<Option<String>> {
+    Ok(registration_of(n, ctx).await?.and_then(|r| r.error_text))
+}
+
+/// Toll-free: whether Bandwidth allows resubmitting a denied verification.
+pub async fn resubmit_allowed_of(n: &PhoneNumber, ctx: &Context<'_>) -> Result<Option<bool>> {
+    Ok(registration_of(n, ctx).await?.and_then(|r| r.resubmit_allowed))
+}
+
+/// Whether the number can deliver (what the picker needs when registration is enforced).
+pub async fn deliverable_of(n: &PhoneNumber, ctx: &Context<'_>) -> Result<bool> {
+    Ok(registration_of(n, ctx).await?.is_some_and(|r| r.deliverable))
+}
+
+async fn registration_of(
+    n: &PhoneNumber,
+    ctx: &Context<'_>,
+) -> Result<Option<crate::store::entities::number_registration::Model>> {
+    registration::number_registration(state(ctx), n.model.organization_id, &n.phone_number)
+        .await
+        .gql()
 }
 
 /// `businessAddress` of a toll-free verification.

@@ -152,7 +152,7 @@ impl From<BandwidthCredentialsInput> for credentials::CredentialsUpdate {
 #[derive(Debug, Clone, SimpleObject)]
 pub struct JobRequest {
     pub id: String,
-    /// `sync_phone_numbers`, `buy_phone_numbers` or `delete_phone_numbers`.
+    /// `sync_phone_numbers`, `buy_phone_numbers`, `delete_phone_numbers` or `consent_reply`.
     pub kind: String,
     /// `PENDING`, `RUNNING`, `SUCCEEDED` or `FAILED`.
     pub state: String,
@@ -204,26 +204,27 @@ impl From<crate::services::jobs::Job> for JobRequest {
 #[derive(Debug, Clone, SimpleObject)]
 #[graphql(complex)]
 pub struct PhoneNumber {
-    #[graphql(skip)]
-    pub organization_id: i32,
     pub id: String,
     /// E.164.
     pub phone_number: String,
     pub area_code: String,
     /// Region of the area code, or "N/A".
     pub state: String,
-    /// `active` or `quarantined` (released numbers are not listed).
+    /// `active`, `quarantined` or `retired` (released numbers are not listed); see `health`.
     pub status: String,
     /// Spoke's `service_id`: `<sipPeerId>.<10 digits>`.
     pub service_id: Option<String>,
     /// When a message was last sent from this number.
     pub last_used_at: Option<DateTime<Utc>>,
+    /// The stored row, for `health` (graphql/health.rs).
+    #[graphql(skip)]
+    pub model: crate::store::entities::phone_number::Model,
 }
 
 impl From<crate::store::entities::phone_number::Model> for PhoneNumber {
     fn from(n: crate::store::entities::phone_number::Model) -> Self {
         Self {
-            organization_id: n.organization_id,
+            model: n.clone(),
             id: n.id.to_string(),
             phone_number: n.phone_number,
             area_code: n.area_code,
@@ -468,6 +469,7 @@ impl From<SendMessageInput> for crate::services::messaging::SendRequest {
             contact_id: i.contact_id,
             send_before: i.send_before,
             idempotency_key: i.idempotency_key,
+            ..Self::default()
         }
     }
 }

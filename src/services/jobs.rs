@@ -130,6 +130,14 @@ pub enum JobSpec {
     },
     /// Re-read campaigns, numbers' campaigns and toll-free verifications from Bandwidth.
     RefreshRegistrations,
+    /// Answer a contact's consent keyword (`reply`: `opt_out`, `opt_in` or `help`) to the
+    /// inbound message `messageId`; queued by the callback path in the transaction that stored
+    /// the message (`services::consent_replies` sends it).
+    ConsentReply {
+        reply: String,
+        #[serde(rename = "messageId")]
+        message_id: i64,
+    },
 }
 
 impl JobSpec {
@@ -145,13 +153,17 @@ impl JobSpec {
             } => "assign_phone_numbers_to_campaign",
             JobSpec::AssignCampaign { .. } => "remove_phone_numbers_from_campaign",
             JobSpec::RefreshRegistrations => "refresh_registrations",
+            JobSpec::ConsentReply { .. } => crate::store::consent::REPLY_JOB_KIND,
         }
     }
 
     /// The lane the job runs in: every inventory job of an organization runs alone, since an
     /// order, a disconnect and a sync of one location must not interleave.
     pub fn lane(&self) -> Option<&'static str> {
-        Some(NUMBERS_LANE)
+        match self {
+            JobSpec::ConsentReply { .. } => None,
+            _ => Some(NUMBERS_LANE),
+        }
     }
 
     /// The idempotency key of a job that must not be queued twice: a second identical

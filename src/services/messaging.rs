@@ -11,7 +11,9 @@ use sea_orm::SqlErr;
 use crate::error::{AppError, Result};
 use crate::services::managers;
 use crate::services::phone::PhoneNumber;
-use crate::services::{bandwidth_api, organizations, outcomes, registration, senders};
+use crate::services::{
+    bandwidth_api, consent, health, organizations, outcomes, registration, senders,
+};
 use crate::state::AppState;
 use crate::store;
 use crate::store::entities::message;
@@ -23,6 +25,8 @@ pub const MAX_TEXT: usize = 2048;
 /// Longest idempotency key, campaign id or contact id accepted (the tag they go into is limited
 /// to 1024 characters by Bandwidth).
 pub const MAX_ID: usize = 255;
+/// The idempotency keys of consent replies start with this (`consent_replies::reply_key`).
+pub const CONSENT_KEY_PREFIX: &str = "consent-reply:";
 /// How often a request that found its key taken looks again until the first send settles.
 const KEY_POLL: Duration = Duration::from_millis(50);
 
@@ -39,6 +43,12 @@ pub struct SendRequest {
     /// The client's key for this send: the same key for the same organization returns the
     /// first message and never posts again.
     pub idempotency_key: Option<String>,
+    /// Send from this number of the organization's (an active one) instead of the one the
+    /// service managers would choose: a consent reply leaves from the number the contact texted.
+    pub from_number: Option<String>,
+    /// The consent reply this is (`services::consent_replies`): it skips the texting hours, and
+    /// the opt-out confirmation alone may go to an opted-out contact.
+    pub consent_reply: Option<consent::Reply>,
 }
 
 /// Sends a message from the number the service managers choose and returns it as stored.
@@ -65,7 +75,29 @@ pub async fn send_message(
             "sendBefore is in the past: the message could not be sent in time".into(),
         ));
     }
+    if request.consent_reply.is_none() {
+        // Number health: a flagged text or a paused campaign is refused (a consent reply never).
+        health::check_send(
+            state,
+            organization_id,
+            &request.text,
+            request.campaign_id.as_deref(),
+        )
+        .await?;
+    }
     let settings = organizations::settings(state, organization_id).await?;
+    // Consent first: an opted-out contact, or one outside the texting hours, is refused before
+    // anything is stored or posted.
+    let send_before = consent::gate::check_send(
+        &state.db,
+        state.clock.now(),
+        organization_id,
+        &settings,
+        &contact,
+        request.consent_reply,
+        request.send_before,
+    )
+    .await?;
     let manager_list = managers::for_org(&state.settings.service_managers, &settings)?;
     let picker = managers::picker_options(&settings);
     let registered_only = registration::enforced(state, &settings);
@@ -74,7 +106,28 @@ pub async fn send_message(
         AppError::Conflict("this organization has no Bandwidth messaging application yet: run provisionBandwidth first".into())
     })?;
 
+    // A sender the request names is checked before anything is stored.
+    let given = match &request.from_number {
+        Some(number) => {
+            let number = given_sender(state, organization_id, number).await?;
+            // Issue #16: a named sender must be able to deliver too.
+            if registered_only
+                && !registration::is_deliverable(state, organization_id, &number).await?
+            {
+                return Err(AppError::Refused(
+                    "NO_REGISTERED_NUMBER",
+                    format!(
+                        "the message was not sent: this organization enforces registration and {number} cannot deliver (a local number on no active 10DLC campaign, or a toll-free number not VERIFIED): assign it with assignPhoneNumbersToCampaign or verify it with submitTollFreeVerification"
+                    ),
+                ));
+            }
+            Some(number)
+        }
+        None => None,
+    };
+
     let media = serde_json::to_string(&request.media_urls).map_err(anyhow::Error::from)?;
+    let segments = health::segments::segment_count(&request.text, !request.media_urls.is_empty());
     let inserted = store::messages::insert_outbound(
         &state.db,
         NewOutbound {
@@ -84,8 +137,9 @@ pub async fn send_message(
             media,
             campaign_id: request.campaign_id.clone(),
             contact_id: request.contact_id.clone(),
-            send_before: request.send_before,
+            send_before,
             idempotency_key: request.idempotency_key.clone(),
+            segment_count: Some(segments),
         },
     )
     .await;
@@ -102,54 +156,62 @@ pub async fn send_message(
         Err(e) => return Err(e.into()),
     };
 
-    let Some(proposal) = senders::choose_sender(
-        state,
-        organization_id,
-        &manager_list,
-        picker,
-        &contact,
-        registered_only,
-    )
-    .await?
-    else {
-        if registered_only
-            && let Some(refusal) = registration::preflight_refusal(state, organization_id).await?
-        {
-            store::sends::settle(
-                &state.db,
-                stored.id,
-                &["QUEUED"],
-                Outcome {
-                    send_status: "ERROR",
-                    error_description: Some(refusal.to_string()),
-                    ..Default::default()
-                },
+    let user_number = match given {
+        Some(number) => number,
+        None => {
+            let Some(proposal) = senders::choose_sender(
+                state,
+                organization_id,
+                &manager_list,
+                picker,
+                &contact,
+                health::pace_cost_ms(&settings, segments),
+                registered_only,
             )
-            .await?;
-            return Err(refusal);
+            .await?
+            else {
+                if registered_only
+                    && let Some(refusal) =
+                        registration::preflight_refusal(state, organization_id).await?
+                {
+                    store::sends::settle(
+                        &state.db,
+                        stored.id,
+                        &["QUEUED"],
+                        Outcome {
+                            send_status: "ERROR",
+                            error_description: Some(refusal.to_string()),
+                            ..Default::default()
+                        },
+                    )
+                    .await?;
+                    return Err(refusal);
+                }
+                let reason = "no active sending number: buy numbers (buyPhoneNumbers) or sync them (syncPhoneNumbers)";
+                store::sends::settle(
+                    &state.db,
+                    stored.id,
+                    &["QUEUED"],
+                    Outcome {
+                        send_status: "ERROR",
+                        error_description: Some(reason.into()),
+                        ..Default::default()
+                    },
+                )
+                .await?;
+                return Err(AppError::Conflict(format!(
+                    "the message was not sent: {reason}"
+                )));
+            };
+            tracing::debug!(by = proposal.by.name(), "sender chosen");
+            proposal.user_number
         }
-        let reason = "no active sending number: buy numbers (buyPhoneNumbers) or sync them (syncPhoneNumbers)";
-        store::sends::settle(
-            &state.db,
-            stored.id,
-            &["QUEUED"],
-            Outcome {
-                send_status: "ERROR",
-                error_description: Some(reason.into()),
-                ..Default::default()
-            },
-        )
-        .await?;
-        return Err(AppError::Conflict(format!(
-            "the message was not sent: {reason}"
-        )));
     };
-    tracing::debug!(by = proposal.by.name(), "sender chosen");
     if !store::sends::begin_attempt(
         &state.db,
         stored.id,
         &["QUEUED"],
-        &proposal.user_number,
+        &user_number,
         &application_id,
     )
     .await?
@@ -163,6 +225,26 @@ pub async fn send_message(
         .await?
         .ok_or_else(|| AppError::NotFound("the message is gone".into()))?;
     outcomes::post(state, &client, &sending).await
+}
+
+/// The sender a request names itself (the picker is bypassed): it must be an active number
+/// of the organization.
+async fn given_sender(state: &AppState, organization_id: i32, number: &str) -> Result<String> {
+    let number = PhoneNumber::parse(number).map_err(AppError::InvalidInput)?;
+    let ours = store::callbacks::active_numbers_among(
+        &state.db,
+        organization_id,
+        &[number.as_str().to_owned()],
+    )
+    .await?;
+    if !ours.contains(number.as_str()) {
+        return Err(AppError::Conflict(format!(
+            "{} is not an active number of this organization; the message was not sent",
+            number.as_str()
+        )));
+    }
+    tracing::debug!("sender given by the request");
+    Ok(number.as_str().to_owned())
 }
 
 /// The answer to a request whose key names a message already stored: that message, once its
@@ -231,6 +313,16 @@ fn validate_content(request: &SendRequest) -> Result<()> {
                 "{field} must be 1 to {MAX_ID} characters without '|'"
             )));
         }
+    }
+    if request.consent_reply.is_none()
+        && request
+            .idempotency_key
+            .as_deref()
+            .is_some_and(|k| k.starts_with(CONSENT_KEY_PREFIX))
+    {
+        return Err(AppError::InvalidInput(format!(
+            "idempotencyKey may not start with {CONSENT_KEY_PREFIX:?}: those keys are the consent replies'"
+        )));
     }
     for url in &request.media_urls {
         if !(url.starts_with("https://") || url.starts_with("http://")) || url.len() > 4096 {

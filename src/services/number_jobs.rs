@@ -224,6 +224,7 @@ async fn reconcile(
     };
     store::phone_numbers::upsert_active(&txn, organization_id, &new).await?;
     let released = store::phone_numbers::release(&txn, organization_id, &gone).await?;
+    crate::services::health::on_released(&txn, &state.clock, organization_id, &gone).await?;
     txn.commit().await?;
     Ok(SyncReport {
         on_bandwidth: on_bandwidth.len(),
@@ -471,6 +472,8 @@ pub async fn release_unused(
         }
         let txn = jobs::begin_effects(state, job).await?;
         let released_now = store::phone_numbers::release(&txn, organization_id, &gone_here).await?;
+        crate::services::health::on_released(&txn, &state.clock, organization_id, &gone_here)
+            .await?;
         txn.commit().await?;
         released.extend(gone_here);
         tracing::info!(disconnect_id = %id, released = released_now, "released numbers");

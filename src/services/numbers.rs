@@ -116,7 +116,8 @@ pub async fn request_sync(state: &AppState, organization_id: i32) -> Result<Job>
     jobs::enqueue(state, organization_id, JobSpec::SyncPhoneNumbers).await
 }
 
-/// Runs one inventory job for the job runner: sync, buy or release (see `number_jobs`).
+/// Runs one job for the job runner: sync, buy or release (see `number_jobs`), or a consent
+/// reply (`consent_replies`).
 /// Transient Bandwidth failures come back as transient so the runner retries with backoff.
 pub async fn run_job(
     state: AppState,
@@ -141,6 +142,10 @@ pub async fn run_job(
         }
         spec @ (JobSpec::AssignCampaign { .. } | JobSpec::RefreshRegistrations) => {
             crate::services::registration::run_job(&state, &job, spec).await
+        }
+        // The one job runner runs every kind; consent replies are not inventory jobs.
+        JobSpec::ConsentReply { reply, message_id } => {
+            crate::services::consent_replies::run(&state, &job, &reply, message_id).await
         }
     }
 }

@@ -19,6 +19,8 @@ pub struct NewOutbound {
     pub send_before: Option<chrono::DateTime<chrono::Utc>>,
     /// The client's idempotency key (unique per organization).
     pub idempotency_key: Option<String>,
+    /// Segments as we count them (Bandwidth's count replaces it once it answers).
+    pub segment_count: Option<i32>,
 }
 
 /// Records an outbound message as `QUEUED`. With a key another message of the organization
@@ -39,7 +41,7 @@ pub async fn insert_outbound(
         error_code: Set(None),
         error_description: Set(None),
         service_id: Set(None),
-        segment_count: Set(None),
+        segment_count: Set(new.segment_count),
         application_id: Set(None),
         campaign_id: Set(new.campaign_id),
         contact_id: Set(new.contact_id),

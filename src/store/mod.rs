@@ -5,8 +5,10 @@
 
 pub mod accounts;
 pub mod callbacks;
+pub mod consent;
 pub mod entities;
 pub mod failures;
+pub mod health;
 pub mod jobs;
 pub mod messages;
 pub mod organizations;

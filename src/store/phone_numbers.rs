@@ -43,12 +43,15 @@ pub async fn upsert_active(
             last_used_at: Set(0),
             created_at: Set(now),
             released_at: Set(None),
+            health: Set("healthy".into()),
             ..Default::default()
         });
         phone_number::Entity::insert_many(rows)
             .on_conflict(
                 OnConflict::columns([C::OrganizationId, C::PhoneNumber])
-                    .update_columns([C::Status, C::ServiceId, C::ReleasedAt])
+                    .update_columns([C::ServiceId, C::ReleasedAt])
+                    // Number health keeps a quarantined or retired number out of rotation.
+                    .value(C::Status, super::health::status_after_sync())
                     .to_owned(),
             )
             .exec_without_returning(db)
@@ -161,16 +164,20 @@ pub enum PickFrom<'a> {
     Any,
 }
 
-/// Takes the organization's least recently used active number of the given kind and marks it
-/// used now, in one statement. Served by an index ending in `last_used_at`, so it reads one
-/// index entry whatever the pool's size. Two concurrent sends may take the same number, which
-/// only bends the rotation. With `registered_only` (the organization enforces registration,
-/// issue #16), only numbers whose registration is deliverable are candidates.
+/// Takes the organization's least busy active number of the given kind and marks it used now,
+/// in one statement: healthy or in probation and not paused (`health::pickable`), ordered by
+/// when it is under its per-number rate again (`free_at_ms`, which picking pushes `cost_ms`
+/// on: least recently used when every message costs the same). Served by an index ending in
+/// `free_at_ms`, so it reads one index entry whatever the pool's size. Two concurrent sends may
+/// take the same number, which only bends the rotation.
+/// With `registered_only` (the organization enforces registration, issue #16), only numbers
+/// whose registration is deliverable are candidates.
 pub async fn take_least_recently_used(
     db: &impl ConnectionTrait,
     organization_id: i32,
     from: PickFrom<'_>,
     now_ms: i64,
+    cost_ms: i64,
     registered_only: bool,
 ) -> Result<Option<phone_number::Model>, DbErr> {
     use sea_orm::sea_query::ExprTrait;
@@ -186,6 +193,7 @@ pub async fn take_least_recently_used(
         PickFrom::State(state) => pick.and_where(Expr::col(phone_number::Column::State).eq(state)),
         PickFrom::Any => &mut pick,
     };
+    pick.and_where(super::health::pickable(now_ms));
     if registered_only {
         pick.and_where(
             Expr::col(phone_number::Column::PhoneNumber)
@@ -193,7 +201,7 @@ pub async fn take_least_recently_used(
         );
     }
     pick.order_by(
-        phone_number::Column::LastUsedAt,
+        phone_number::Column::FreeAtMs,
         sea_orm::sea_query::Order::Asc,
     )
     .limit(1);
@@ -201,6 +209,10 @@ pub async fn take_least_recently_used(
     update
         .table(phone_number::Entity)
         .value(phone_number::Column::LastUsedAt, now_ms)
+        .value(
+            phone_number::Column::FreeAtMs,
+            super::health::charge(now_ms, cost_ms),
+        )
         .and_where(Expr::col(phone_number::Column::Id).in_subquery(pick.to_owned()))
         .returning_all();
     let statement = db.get_database_backend().build(&update);
@@ -232,15 +244,20 @@ pub async fn find_active_sticky(
     Ok(active.map(|n| n.phone_number))
 }
 
-/// Marks a number used now.
+/// Marks a number used now, busy for `cost_ms` more (its pace, see [`take_least_recently_used`]).
 pub async fn touch(
     db: &impl ConnectionTrait,
     organization_id: i32,
     number: &str,
     now_ms: i64,
+    cost_ms: i64,
 ) -> Result<(), DbErr> {
     phone_number::Entity::update_many()
         .col_expr(phone_number::Column::LastUsedAt, Expr::value(now_ms))
+        .col_expr(
+            phone_number::Column::FreeAtMs,
+            super::health::charge(now_ms, cost_ms),
+        )
         .filter(phone_number::Column::OrganizationId.eq(organization_id))
         .filter(phone_number::Column::PhoneNumber.eq(number))
         .exec(db)

@@ -47,6 +47,7 @@ async fn seed_sending(app: &TestApp, org: i32, contact: &str, from: &str) -> i64
             contact_id: None,
             send_before: None,
             idempotency_key: None,
+            segment_count: None,
         },
     )
     .await
@@ -243,6 +244,7 @@ async fn seed_sent_from(app: &TestApp, org: i32, service_id: &str, contact: &str
             contact_id: None,
             send_before: None,
             idempotency_key: None,
+            segment_count: None,
         },
     )
     .await

@@ -64,6 +64,7 @@ pub(crate) async fn seed_sent(app: &TestApp, org: i32, service_id: &str) -> i64 
             contact_id: Some("70".into()),
             send_before: None,
             idempotency_key: None,
+            segment_count: None,
         },
     )
     .await
@@ -473,7 +474,9 @@ async fn a_failure_left_in_the_outbox_by_a_stopped_server_is_accounted_and_remov
     let org = app.create_org("Org").await;
     let id = seed_sent(&app, org, "bw-outbox-1").await;
     // As a server killed between the failing commit and the drain leaves it.
-    store::failures::record(&app.db, id, Some(4470)).await.unwrap();
+    store::failures::record(&app.db, id, Some(4470))
+        .await
+        .unwrap();
 
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
     while store::failures::pending(&app.db).await.unwrap() > 0 {

@@ -14,7 +14,7 @@ use crate::provisioning::{address, buy, org_with_credentials, provision, request
 const COUNTS: &str = "query($org: String!) { organization(id: $org) { phoneNumberCounts { areaCode state availableCount allocatedCount } } }";
 const NUMBERS: &str = "query($org: String!, $areaCode: String) { organization(id: $org) { phoneNumbers(areaCode: $areaCode) { phoneNumber areaCode state serviceId } } }";
 const DELETE: &str = "mutation($org: ID!, $areaCode: String!) { deletePhoneNumbers(organizationId: $org, areaCode: $areaCode) { id } }";
-const SYNC: &str = "mutation($org: String!) { syncPhoneNumbers(organizationId: $org) { id } }";
+pub const SYNC: &str = "mutation($org: String!) { syncPhoneNumbers(organizationId: $org) { id } }";
 
 /// A provisioned organization and its owner's token.
 async fn provisioned(app: &TestApp) -> (i32, String) {
@@ -66,7 +66,7 @@ async fn numbers(app: &TestApp, owner: &str, org: i32, area_code: Option<&str>) 
         .clone()
 }
 
-async fn run_job(app: &TestApp, owner: &str, org: i32, query: &str, vars: Value) -> Value {
+pub async fn run_job(app: &TestApp, owner: &str, org: i32, query: &str, vars: Value) -> Value {
     let answer = app.graphql(Some(owner), query, vars).await;
     let data = answer["data"]
         .as_object()
@@ -281,7 +281,7 @@ async fn spawn() -> TestApp {
 }
 
 /// Disconnects a number straight on the emulator's Dashboard API, as Bandwidth's portal would.
-async fn disconnect_on_bandwidth(app: &TestApp, number: &str) {
+pub async fn disconnect_on_bandwidth(app: &TestApp, number: &str) {
     let config = app.emulator().state().config().clone();
     let body = format!(
         "<DisconnectTelephoneNumberOrder><name>portal</name><DisconnectTelephoneNumberOrderType><TelephoneNumberList><TelephoneNumber>{number}</TelephoneNumber></TelephoneNumberList></DisconnectTelephoneNumberOrderType></DisconnectTelephoneNumberOrder>"

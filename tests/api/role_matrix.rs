@@ -68,6 +68,21 @@ fn access_rules() -> Vec<(&'static str, Role, &'static str)> {
             "query($org: String!) { organization(id: $org) { phoneNumbers { id } } }",
         ),
         (
+            "Organization.flaggedTexts",
+            Role::Admin,
+            "query($org: String!) { organization(id: $org) { flaggedTexts { id } } }",
+        ),
+        (
+            "Organization.numberHealthSettings",
+            Role::Admin,
+            "query($org: String!) { organization(id: $org) { numberHealthSettings { cooldownMinutes } } }",
+        ),
+        (
+            "Organization.senderHistory",
+            Role::Admin,
+            "query($org: String!) { organization(id: $org) { senderHistory(contactNumber: \"+19195550100\") { reason } } }",
+        ),
+        (
             "Organization.pendingPhoneNumberJobs",
             Role::Admin,
             "query($org: String!) { organization(id: $org) { pendingPhoneNumberJobs { id } } }",
@@ -148,6 +163,31 @@ fn access_rules() -> Vec<(&'static str, Role, &'static str)> {
             "query($org: String!) { organization(id: $org) { conversation(contactNumber: \"+19195550100\") { id } } }",
         ),
         (
+            "Organization.optOuts",
+            Role::Admin,
+            "query($org: String!) { organization(id: $org) { optOuts { cell } } }",
+        ),
+        (
+            "Organization.consentSettings",
+            Role::Admin,
+            "query($org: String!) { organization(id: $org) { consentSettings { optOutConfirmation } } }",
+        ),
+        (
+            "MutationRoot.addOptOut",
+            Role::Owner,
+            "mutation($org: String!) { addOptOut(organizationId: $org, cell: \"+19195550177\") { id } }",
+        ),
+        (
+            "MutationRoot.removeOptOut",
+            Role::Owner,
+            "mutation($org: String!) { removeOptOut(organizationId: $org, cell: \"+19195550177\") }",
+        ),
+        (
+            "MutationRoot.updateConsentSettings",
+            Role::Owner,
+            "mutation($org: String!) { updateConsentSettings(organizationId: $org, input: {optOutConfirmation: true}) { optOutConfirmation } }",
+        ),
+        (
             "MutationRoot.updateBandwidthCredentials",
             Role::Owner,
             "mutation($org: String!) { updateBandwidthCredentials(organizationId: $org, input: {accountId: \"9900000\", userName: \"u\", password: \"pw-matrix\", skipVerification: true}) { accountId } }",
@@ -211,6 +251,21 @@ fn access_rules() -> Vec<(&'static str, Role, &'static str)> {
             "MutationRoot.editOrganization",
             Role::Owner,
             "mutation($org: String!) { editOrganization(id: $org, organization: {settings: {unsetFeatures: []}}) { id } }",
+        ),
+        (
+            "MutationRoot.restorePhoneNumber",
+            Role::Owner,
+            "mutation($org: String!) { restorePhoneNumber(organizationId: $org, phoneNumber: \"+19195550100\") { id } }",
+        ),
+        (
+            "MutationRoot.clearFlaggedText",
+            Role::Owner,
+            "mutation($org: String!) { clearFlaggedText(organizationId: $org, id: \"1\") }",
+        ),
+        (
+            "MutationRoot.updateNumberHealthSettings",
+            Role::Owner,
+            "mutation($org: String!) { updateNumberHealthSettings(organizationId: $org, input: {cooldownMinutes: 60}) { cooldownMinutes } }",
         ),
         (
             "MutationRoot.clearCachedOrgAndExtensionCaches",

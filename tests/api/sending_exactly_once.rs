@@ -550,6 +550,7 @@ async fn a_message_left_queued_by_a_stopped_server_ends_in_error_without_being_p
             contact_id: None,
             send_before: None,
             idempotency_key: None,
+            segment_count: None,
         },
     )
     .await

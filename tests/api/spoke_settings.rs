@@ -249,6 +249,12 @@ async fn a_user_clicks_through_settings_and_phone_numbers_and_nothing_is_created
     assert_eq!(page["theme"]["primary"], "#209556");
 
     // A contact gets a message and keeps its number: that one is allocated, the other available.
+    // Hours 8–20 are enforced (above): send at noon in Raleigh, whatever the time of the run.
+    app.clock.set(
+        chrono::DateTime::parse_from_rfc3339("2027-01-14T17:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc),
+    );
     let sent = app
         .graphql(
             Some(&owner),

@@ -9,13 +9,17 @@
 //!   holding "delivered" then "failed" for one message ends DELIVERED, and the reverse ERROR.
 //! - A report for a message that is not stored is left to the caller ([`Decided::missing`]):
 //!   deferred or acknowledged as an orphan (`in_flight`).
+//! - Each inbound message's consent keyword is recognised here (`consent::InboundRules`); of a
+//!   contact's opt-out and opt-in keywords in one batch only the last acts (the others are kept
+//!   as plain replies), so both backends end in the state the contact asked for last.
 //!
 //! Pure functions only: no database, no clock.
 
 use std::collections::{HashMap, HashSet};
 
 use super::{Effect, InboundMessage, OPEN_STATUSES, Outcome, StatusReport};
-use crate::store::callbacks::{Failure, Inbound, OrgPlan};
+use crate::services::consent::{Action, InboundRules};
+use crate::store::callbacks::{Failure, Inbound, InboundConsent, OrgPlan};
 
 /// One organization's events of a batch, deduplicated, in arrival order.
 #[derive(Debug)]
@@ -79,11 +83,12 @@ pub struct Decided<'a> {
 }
 
 /// Decides the changes: `statuses` maps the Bandwidth ids of the organization's stored outbound
-/// messages among those reported to their send status.
+/// messages among those reported to their send status; `rules` recognise consent keywords.
 pub fn decide<'a>(
     events: &OrgEvents<'a>,
     sticky: bool,
     statuses: &HashMap<String, String>,
+    rules: &InboundRules,
 ) -> Decided<'a> {
     let mut plan = OrgPlan {
         org: events.org,
@@ -113,12 +118,35 @@ pub fn decide<'a>(
             }),
         }
     }
-    plan.receive = events.inbound.iter().map(|m| inbound_row(m)).collect();
+    plan.receive = events
+        .inbound
+        .iter()
+        .map(|m| inbound_row(m, rules))
+        .collect();
+    // Only the last opt-out or opt-in of a contact in the batch acts.
+    let mut decided_contacts: HashSet<String> = HashSet::new();
+    for row in plan.receive.iter_mut().rev() {
+        if row
+            .consent
+            .as_ref()
+            .is_some_and(|c| c.action != Action::Help.as_str())
+            && !decided_contacts.insert(row.contact_number.clone())
+        {
+            row.consent = None;
+        }
+    }
     Decided { plan, missing }
 }
 
-fn inbound_row(message: &InboundMessage) -> Inbound {
+fn inbound_row(message: &InboundMessage, rules: &InboundRules) -> Inbound {
+    let consent = rules.classify(&message.text).map(|r| InboundConsent {
+        action: r.action.as_str(),
+        source: r.source,
+        reason: r.reason,
+        confirm: r.action != Action::OptOut || rules.confirm_opt_out,
+    });
     Inbound {
+        consent,
         service_id: message.service_id.clone(),
         contact_number: message.contact_number.clone(),
         user_number: message.user_number.clone(),
@@ -179,7 +207,12 @@ mod tests {
         let first = [report("delivered", "m1"), report("failed", "m2")];
         let second = [report("failed", "m1"), report("delivered", "m2")];
         let groups = group(&[(1, &first[..]), (1, &second[..])]);
-        let decided = decide(&groups[0], true, &open(&["m1", "m2"]));
+        let decided = decide(
+            &groups[0],
+            true,
+            &open(&["m1", "m2"]),
+            &InboundRules::default(),
+        );
         assert_eq!(decided.plan.deliver, vec!["m1".to_owned()]);
         assert_eq!(decided.plan.fail.len(), 1);
         assert_eq!(decided.plan.fail[0].service_id, "m2");
@@ -198,10 +231,50 @@ mod tests {
         let groups = group(&[(1, &events[..]), (1, &events[..])]);
         let mut statuses = open(&["m1"]);
         statuses.insert("done".into(), "DELIVERED".into());
-        let decided = decide(&groups[0], false, &statuses);
+        let decided = decide(&groups[0], false, &statuses, &InboundRules::default());
         assert_eq!(decided.plan.deliver, vec!["m1".to_owned()]);
         assert!(decided.plan.fail.is_empty());
         assert_eq!(decided.plan.receive.len(), 1, "one Bandwidth id, one row");
+    }
+
+    fn received_text(id: &str, text: &str) -> Effect {
+        let mut effect = received(id, "a");
+        if let Effect::Received { message, .. } = &mut effect {
+            message.text = text.into();
+        }
+        effect
+    }
+
+    #[test]
+    fn keywords_are_recognised_in_planning_and_a_contacts_last_opt_out_or_in_acts() {
+        let events = [
+            received_text("in1", " Stop "),
+            received_text("in2", "HELP"),
+            received_text("in3", "start"),
+            received_text("in4", "stopwatch"),
+        ];
+        let groups = group(&[(1, &events[..])]);
+        let decided = decide(&groups[0], false, &HashMap::new(), &InboundRules::default());
+        let actions: Vec<Option<&str>> = decided
+            .plan
+            .receive
+            .iter()
+            .map(|r| r.consent.as_ref().map(|c| c.action))
+            .collect();
+        assert_eq!(actions, [None, Some("help"), Some("opt_in"), None]);
+        let alone = [received_text("in5", "Please remove me")];
+        let groups = group(&[(1, &alone[..])]);
+        let decided = decide(&groups[0], false, &HashMap::new(), &InboundRules::default());
+        let consent = decided.plan.receive[0].consent.clone().unwrap();
+        assert_eq!(
+            (
+                consent.action,
+                consent.source,
+                consent.reason.as_str(),
+                consent.confirm
+            ),
+            ("opt_out", "expression", "stop", true)
+        );
     }
 
     #[test]
@@ -210,7 +283,7 @@ mod tests {
         let two = [report("delivered", "ghost")];
         let groups = group(&[(1, &one[..]), (2, &two[..])]);
         assert_eq!(groups.len(), 2);
-        let decided = decide(&groups[1], false, &HashMap::new());
+        let decided = decide(&groups[1], false, &HashMap::new(), &InboundRules::default());
         assert_eq!(decided.missing.len(), 1);
         assert!(decided.plan.is_empty());
     }

@@ -13,6 +13,7 @@ use tokio::sync::{Notify, Semaphore, mpsc, oneshot};
 use super::in_flight::{Deferrals, Missing, record_orphan};
 use super::plan::{self, OrgEvents};
 use super::{Effect, MAX_BATCH, MAX_WAIT, NotStored, OPEN_STATUSES, WriterHealth};
+use crate::services::consent::InboundRules;
 use crate::services::managers::{self, Manager};
 use crate::services::organizations::OrgSettings;
 use crate::store;
@@ -36,8 +37,16 @@ pub struct CallbackWriter {
     health: WriterHealth,
 }
 
-/// Whether sticky-sender is on, per organization, read at most every [`STICKY_TTL`].
-type StickyCache = Mutex<HashMap<i32, (bool, Instant)>>;
+/// What the callback path reads of an organization's settings: whether sticky-sender is on,
+/// and the consent rules its replies are classified with (custom expressions compiled once).
+#[derive(Clone)]
+struct OrgRules {
+    sticky: bool,
+    consent: Arc<InboundRules>,
+}
+
+/// Each organization's [`OrgRules`], read at most every [`STICKY_TTL`].
+type StickyCache = Mutex<HashMap<i32, (OrgRules, Instant)>>;
 
 impl std::fmt::Debug for CallbackWriter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -59,7 +68,8 @@ struct Writer {
     failures_wakeup: Arc<Notify>,
 }
 
-/// How long an organization's sticky-sender setting is trusted before it is read again.
+/// How long an organization's sticky-sender and consent settings are trusted before they are
+/// read again.
 const STICKY_TTL: Duration = Duration::from_secs(5);
 
 impl CallbackWriter {
@@ -258,7 +268,7 @@ impl Writer {
         let groups = plan::group(requests);
         let mut sticky = Vec::with_capacity(groups.len());
         for events in &groups {
-            sticky.push(self.sticky_sender_on(events.org).await?);
+            sticky.push(self.org_rules(events.org).await?);
         }
         match &self.postgres {
             Some(connections) => {
@@ -286,7 +296,7 @@ impl Writer {
                     // Reports for messages not stored are rare: they ask the pool, not the
                     // connection the batch holds.
                     plans.push(
-                        self.decide(&self.db, events, sticky, &statuses, &mut aside)
+                        self.decide(&self.db, events, &sticky, &statuses, &mut aside)
                             .await?,
                     );
                 }
@@ -311,7 +321,7 @@ impl Writer {
                         }
                     }
                     plans.push(
-                        self.decide(&txn, events, sticky, &statuses, &mut aside)
+                        self.decide(&txn, events, &sticky, &statuses, &mut aside)
                             .await?,
                     );
                 }
@@ -329,11 +339,11 @@ impl Writer {
         &self,
         db: &impl sea_orm::ConnectionTrait,
         events: &OrgEvents<'_>,
-        sticky: bool,
+        rules: &OrgRules,
         statuses: &HashMap<String, String>,
         aside: &mut Aside,
     ) -> Result<OrgPlan, DbErr> {
-        let decided = plan::decide(events, sticky, statuses);
+        let decided = plan::decide(events, rules.sticky, statuses, &rules.consent);
         if !decided.missing.is_empty() {
             let verdicts = self
                 .deferrals
@@ -356,24 +366,29 @@ impl Writer {
     }
 
     /// Whether the organization's managers include sticky-sender (its delivery hook writes the
-    /// mapping); cached for [`STICKY_TTL`].
-    async fn sticky_sender_on(&self, org: i32) -> Result<bool, DbErr> {
-        if let Some((on, read_at)) = self.sticky.lock().expect("not poisoned").get(&org)
+    /// mapping), and its consent rules; cached for [`STICKY_TTL`] (and forgotten when its
+    /// settings change here), so the hot path reads the settings once per organization and TTL.
+    async fn org_rules(&self, org: i32) -> Result<OrgRules, DbErr> {
+        if let Some((rules, read_at)) = self.sticky.lock().expect("not poisoned").get(&org)
             && read_at.elapsed() < STICKY_TTL
         {
-            return Ok(*on);
+            return Ok(rules.clone());
         }
         let settings = store::organizations::find(&self.db, org)
             .await?
             .map(|o| OrgSettings::parse(&o.settings))
             .unwrap_or_default();
-        let on = managers::for_org(&self.default_managers, &settings)
+        let sticky = managers::for_org(&self.default_managers, &settings)
             .is_ok_and(|list| list.contains(&Manager::StickySender));
+        let rules = OrgRules {
+            sticky,
+            consent: Arc::new(InboundRules::from_settings(&settings)),
+        };
         self.sticky
             .lock()
             .expect("not poisoned")
-            .insert(org, (on, Instant::now()));
-        Ok(on)
+            .insert(org, (rules.clone(), Instant::now()));
+        Ok(rules)
     }
 }
 

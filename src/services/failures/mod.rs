@@ -33,6 +33,8 @@ async fn apply_handlers(
 ) -> Result<(), DbErr> {
     // Each capability adds its one line here, e.g.
     // `crate::services::consent::on_failures(txn, clock, failures).await?;`
+    crate::services::consent::on_failures(txn, clock, failures).await?;
+    crate::services::health::on_failures(txn, clock, failures).await?;
     crate::services::registration::failures::on_failures(txn, clock, failures).await?;
     Ok(())
 }
@@ -67,7 +69,12 @@ struct Poisoned(Mutex<HashSet<i64>>);
 
 impl Poisoned {
     fn snapshot(&self) -> Vec<i64> {
-        self.0.lock().expect("not poisoned").iter().copied().collect()
+        self.0
+            .lock()
+            .expect("not poisoned")
+            .iter()
+            .copied()
+            .collect()
     }
     fn add(&self, id: i64) {
         self.0.lock().expect("not poisoned").insert(id);

@@ -108,11 +108,7 @@ pub async fn post(
     message: &message::Model,
 ) -> Result<message::Model> {
     let request = request_for(message);
-    let answer = tokio::time::timeout(
-        state.settings.send_timeout(),
-        post_with_retries(client, &request),
-    )
-    .await;
+    let answer = post_with_retries(state, client, message, &request).await;
     let outcome = match answer {
         Ok(Ok(sent)) => Outcome {
             send_status: "SENT",
@@ -122,10 +118,17 @@ pub async fn post(
         },
         Ok(Err(e)) if verdict(&e) == Verdict::NotAccepted => {
             tracing::warn!(error = %e, "Bandwidth did not take the message");
+            let description = if is_queue_full(&e) {
+                format!(
+                    "Bandwidth's message queue stayed full for as long as the message could wait (sendBefore or SEND_TIMEOUT_MS): not sent; {e}"
+                )
+            } else {
+                format!("Bandwidth did not take the message: {e}")
+            };
             Outcome {
                 send_status: "ERROR",
                 error_code: e.status().map(i32::from),
-                error_description: Some(format!("Bandwidth did not take the message: {e}")),
+                error_description: Some(description),
                 ..Default::default()
             }
         }
@@ -163,16 +166,59 @@ fn unknown(why: String) -> Outcome {
     }
 }
 
+/// Bandwidth's 429 when its account-wide message queue is full (contract-2 §7).
+pub const QUEUE_FULL: &str = "max-message-queue-size-exceeded";
+
+/// Whether a post failed because Bandwidth's message queue is full (not accepted: wait).
+pub fn is_queue_full(e: &bandwidth::Error) -> bool {
+    matches!(e, bandwidth::Error::RateLimited { .. }) && e.has_code(QUEUE_FULL)
+}
+
 /// Posts the message, retrying answers that mean "not accepted, try later" (429, 5xx, no
-/// connection) with bounded backoff. Nothing ambiguous is retried here.
+/// connection) with bounded backoff; each post is bounded by `SEND_TIMEOUT_MS` (`Err`: no answer
+/// in time). A full queue (pacing, issue #17) is waited out with backoff for as long as the
+/// message may still go: until its `sendBefore`, at most `SEND_TIMEOUT_MS` after the first
+/// post, keeping the message fresh for the sweeper. Nothing ambiguous is retried here.
 async fn post_with_retries(
+    state: &AppState,
     client: &BandwidthClient,
+    message: &message::Model,
     request: &MessageRequest,
-) -> std::result::Result<bandwidth::Message, bandwidth::Error> {
+) -> std::result::Result<
+    std::result::Result<bandwidth::Message, bandwidth::Error>,
+    tokio::time::error::Elapsed,
+> {
+    let started = Utc::now();
+    let mut queue_deadline =
+        started + chrono::Duration::from_std(state.settings.send_timeout()).unwrap_or_default();
+    if let Some(send_before) = message.send_before {
+        queue_deadline = queue_deadline.min(send_before);
+    }
     let mut attempt = 1;
+    let mut queue_waits = 0u32;
     loop {
-        match client.send_message(request).await {
-            Ok(sent) => return Ok(sent),
+        let answer =
+            tokio::time::timeout(state.settings.send_timeout(), client.send_message(request))
+                .await?;
+        match answer {
+            Ok(sent) => return Ok(Ok(sent)),
+            Err(e) if is_queue_full(&e) => {
+                let wait = (RETRY_BASE * 2u32.saturating_pow(queue_waits.min(8))).min(RETRY_MAX);
+                let wake = Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default();
+                if wake >= queue_deadline {
+                    return Ok(Err(e));
+                }
+                tracing::info!(
+                    waits = queue_waits,
+                    wait_ms = wait.as_millis() as u64,
+                    "Bandwidth's queue is full; the send waits"
+                );
+                if let Err(db) = store::sends::touch(&state.db, message.id).await {
+                    tracing::warn!(error = %db, "could not mark a waiting send fresh");
+                }
+                tokio::time::sleep(wait).await;
+                queue_waits += 1;
+            }
             Err(e) if attempt < POST_TRIES && retryable(&e) => {
                 let wait = e
                     .retry_at()
@@ -183,7 +229,7 @@ async fn post_with_retries(
                 tokio::time::sleep(wait).await;
                 attempt += 1;
             }
-            Err(e) => return Err(e),
+            Err(e) => return Ok(Err(e)),
         }
     }
 }

@@ -187,6 +187,11 @@ pub async fn request_refresh(
     crate::services::jobs::enqueue(state, organization_id, JobSpec::RefreshRegistrations).await
 }
 
+/// Whether one number of the organization can deliver (its registration says so).
+pub async fn is_deliverable(state: &AppState, organization_id: i32, phone_number: &str) -> Result<bool> {
+    Ok(store::registration::is_deliverable(&state.db, organization_id, phone_number).await?)
+}
+
 /// A number's stored registration, if any.
 pub async fn number_registration(
     state: &AppState,

@@ -12,7 +12,7 @@
 use crate::error::Result;
 use crate::services::managers::{Manager, PickerOptions, Proposal};
 use crate::services::phone::PhoneNumber;
-use crate::services::{area_codes, jobs};
+use crate::services::{area_codes, health};
 use crate::state::AppState;
 use crate::store;
 use crate::store::phone_numbers::PickFrom;
@@ -38,9 +38,11 @@ pub async fn choose_sender(
     list: &[Manager],
     picker: PickerOptions,
     contact: &PhoneNumber,
+    cost_ms: i64,
     registered_only: bool,
 ) -> Result<Option<Proposal>> {
     let sticky = list.contains(&Manager::StickySender);
+    let now = state.clock.now_ms();
     let mut moving_from: Option<String> = None;
     for manager in list {
         match manager {
@@ -49,11 +51,17 @@ pub async fn choose_sender(
                 else {
                     continue;
                 };
+                // Number health: a quarantined, retired or paused number does not keep its pin.
+                let healthy = pin
+                    .health
+                    .as_deref()
+                    .is_some_and(|h| health::may_send_from(h, pin.paused_until_ms, now));
+                // Registration (issue #16): nor does one that cannot deliver, when enforced.
                 let deliverable = !registered_only
                     || store::registration::is_deliverable(&state.db, org, &pin.user_number)
                         .await?;
-                if pin.active && deliverable && !moves_pin(pin.last_error_code) {
-                    store::phone_numbers::touch(&state.db, org, &pin.user_number, jobs::now_ms())
+                if pin.active && healthy && deliverable && !moves_pin(pin.last_error_code) {
+                    store::phone_numbers::touch(&state.db, org, &pin.user_number, now, cost_ms)
                         .await?;
                     return Ok(Some(Proposal {
                         user_number: pin.user_number,
@@ -66,14 +74,14 @@ pub async fn choose_sender(
             }
             Manager::NumpickerBasic => {
                 let Some(mut number) =
-                    pick_number(state, org, picker, contact, registered_only).await?
+                    pick_number(state, org, picker, contact, cost_ms, registered_only).await?
                 else {
                     continue;
                 };
                 if moving_from.as_ref() == Some(&number) {
                     // The least recently used was the number we move away from; take the next.
                     if let Some(other) =
-                        pick_number(state, org, picker, contact, registered_only).await?
+                        pick_number(state, org, picker, contact, cost_ms, registered_only).await?
                     {
                         number = other;
                     }
@@ -116,9 +124,10 @@ async fn pick_number(
     org: i32,
     picker: PickerOptions,
     contact: &PhoneNumber,
+    cost_ms: i64,
     registered_only: bool,
 ) -> Result<Option<String>> {
-    let now = jobs::now_ms();
+    let now = state.clock.now_ms();
     let area_code = contact.area_code();
     let region = area_code
         .map(area_codes::region_of)
@@ -136,6 +145,7 @@ async fn pick_number(
             org,
             tier,
             now,
+            cost_ms,
             registered_only,
         )
         .await?

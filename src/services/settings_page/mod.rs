@@ -8,8 +8,8 @@
 use serde_json::{Map, Value};
 
 use crate::error::{AppError, Result};
-use crate::services::managers;
 use crate::services::organizations::{MANAGER_DATA_KEY, OrgSettings, update_settings};
+use crate::services::{consent, managers};
 use crate::state::AppState;
 
 /// Spoke's default texter sidebox list, shown until `editOrganization` sets one.
@@ -33,9 +33,8 @@ pub const MAX_OPT_OUT_MESSAGE: usize = 2048;
 const TEXTER_UI_KEY: &str = "TEXTER_UI_SETTINGS";
 const SIDEBOXES_KEY: &str = "TEXTER_SIDEBOXES";
 
-/// Spoke's default opt-out message (used when the organization has none).
-pub const DEFAULT_OPT_OUT_MESSAGE: &str =
-    "I'm opting you out of texts immediately. Have a great day.";
+/// Spoke's default opt-out message (used when the organization has none; `consent` owns it).
+pub use crate::services::consent::DEFAULT_OPT_OUT_MESSAGE;
 
 /// Feature keys this server reads from an organization's settings (Spoke's `unsetFeatures`
 /// lists those the organization has not set).
@@ -69,13 +68,6 @@ pub struct SpokeSettings {
 impl SpokeSettings {
     /// Reads the fields from the settings, defaulting what is unset or malformed.
     pub fn from_settings(settings: &OrgSettings) -> Self {
-        let int = |key: &str, default: i32, range: std::ops::RangeInclusive<i64>| {
-            settings
-                .get(key)
-                .and_then(Value::as_i64)
-                .filter(|n| range.contains(n))
-                .map_or(default, |n| n as i32)
-        };
         let list = |key: &str| match settings.get(key) {
             Some(Value::String(s)) => s
                 .split(',')
@@ -92,16 +84,13 @@ impl SpokeSettings {
         };
         let mut features = settings.0.clone();
         features.remove(MANAGER_DATA_KEY);
+        // The consent rules read the same keys: one reading for the page and the send gate.
+        let hours = consent::settings::texting_hours(settings);
         Self {
-            texting_hours_enforced: settings.flag("textingHoursEnforced").unwrap_or(false),
-            texting_hours_start: int("textingHoursStart", 9, 0..=23),
-            texting_hours_end: int("textingHoursEnd", 21, 0..=24),
-            opt_out_message: ["optOutMessage", "OPT_OUT_MESSAGE"]
-                .iter()
-                .find_map(|k| settings.get(k).and_then(Value::as_str))
-                .filter(|m| !m.trim().is_empty())
-                .unwrap_or(DEFAULT_OPT_OUT_MESSAGE)
-                .to_owned(),
+            texting_hours_enforced: hours.enforced,
+            texting_hours_start: hours.window.start as i32,
+            texting_hours_end: hours.window.end as i32,
+            opt_out_message: consent::settings::opt_out_message(settings),
             theme: settings.get("theme").filter(|t| !t.is_null()).cloned(),
             message_handlers: list("MESSAGE_HANDLERS"),
             action_handlers: list("ACTION_HANDLERS"),
@@ -374,6 +363,7 @@ fn check(settings: &OrgSettings, default_managers: &str) -> Result<()> {
         )));
     }
     managers::for_org(default_managers, settings)?;
+    consent::check_settings(settings)?;
     Ok(())
 }
 

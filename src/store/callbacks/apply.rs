@@ -143,10 +143,17 @@ pub async fn apply_portable(
         }
         if !plan.receive.is_empty() {
             let stored = super::insert_inbound(db, org, &plan.receive).await?;
+            // Consent keywords act for the messages stored now, in this transaction.
+            crate::store::consent::apply_inbound(db, org, &plan.receive, &stored).await?;
             // A contact who texts one of our active numbers keeps hearing from it.
             let numbers: Vec<String> = stored.iter().map(|p| p.user_number.clone()).collect();
             let ours = super::active_numbers_among(db, org, &numbers).await?;
-            sticky_pairs.extend(stored.into_iter().filter(|p| ours.contains(&p.user_number)));
+            sticky_pairs.extend(
+                stored
+                    .iter()
+                    .filter(|p| ours.contains(&p.user_number))
+                    .map(|p| p.pair()),
+            );
         }
         if plan.sticky && !sticky_pairs.is_empty() {
             super::upsert_sticky(db, org, &sticky_pairs).await?;

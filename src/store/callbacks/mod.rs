@@ -94,7 +94,9 @@ pub async fn fail_message(
         .and_where(Expr::col(message::Column::IsFromContact).eq(false))
         .and_where(Expr::col(message::Column::ServiceId).eq(service_id))
         .and_where(Expr::col(message::Column::SendStatus).is_in(from_statuses.iter().copied()))
-        .returning(Query::returning().columns([message::Column::Id, message::Column::ContactNumber]));
+        .returning(
+            Query::returning().columns([message::Column::Id, message::Column::ContactNumber]),
+        );
     let statement = db.get_database_backend().build(&update);
     FailedMessage::find_by_statement(statement).one(db).await
 }
@@ -108,16 +110,51 @@ pub struct Inbound {
     pub text: String,
     pub media: String,
     pub segment_count: Option<i32>,
+    /// The consent keyword the message carries, if any; applied only when the message is
+    /// stored by this batch (a redelivery changes nothing).
+    pub consent: Option<InboundConsent>,
+}
+
+/// A consent keyword recognised in an inbound message (by `services::callbacks::plan`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboundConsent {
+    /// `opt_out`, `opt_in` or `help`.
+    pub action: &'static str,
+    /// `keyword` or `expression` (an opt-out's source).
+    pub source: &'static str,
+    /// The keyword or the expression's reason.
+    pub reason: String,
+    /// For an opt-out: whether a new one is confirmed (the organization's setting).
+    pub confirm: bool,
+}
+
+/// An inbound message this batch stored.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct StoredInbound {
+    pub id: i64,
+    pub service_id: String,
+    pub contact_number: String,
+    pub user_number: String,
+}
+
+impl StoredInbound {
+    /// The conversation the message belongs to.
+    pub fn pair(&self) -> Pair {
+        Pair {
+            contact_number: self.contact_number.clone(),
+            user_number: self.user_number.clone(),
+        }
+    }
 }
 
 /// Stores inbound messages (a Bandwidth id already stored for the org is skipped), each attached
-/// to the last outbound message to that contact from the number it texted; returns the
-/// conversations of those stored.
+/// to the last outbound message to that contact from the number it texted; returns those
+/// stored.
 pub async fn insert_inbound(
     db: &impl ConnectionTrait,
     organization_id: i32,
     rows: &[Inbound],
-) -> Result<Vec<Pair>, DbErr> {
+) -> Result<Vec<StoredInbound>, DbErr> {
     use message::Column as C;
     let now = chrono::Utc::now();
     let mut stored = Vec::with_capacity(rows.len());
@@ -165,9 +202,14 @@ pub async fn insert_inbound(
                     .do_nothing()
                     .to_owned(),
             )
-            .returning(Query::returning().columns([C::ContactNumber, C::UserNumber]));
+            .returning(Query::returning().columns([
+                C::Id,
+                C::ServiceId,
+                C::ContactNumber,
+                C::UserNumber,
+            ]));
         let statement = db.get_database_backend().build(&insert);
-        stored.extend(Pair::find_by_statement(statement).all(db).await?);
+        stored.extend(StoredInbound::find_by_statement(statement).all(db).await?);
     }
     Ok(stored)
 }

@@ -202,14 +202,23 @@ async fn fail(
 /// is skipped), each attached to the last outbound message to that contact from the number it
 /// texted, and with `sticky` makes that number (when it is one of our active numbers) the
 /// contact's sticky sender (the last reply's, for a contact who sent several).
+///
+/// In the same statement, the consent keywords of the messages stored now act (as
+/// `store::consent::apply_inbound` does on SQLite): an opt-out is recorded (`ON CONFLICT DO
+/// NOTHING` on the contact), an opt-in deletes the contact's opt-out, and the replies are queued
+/// as jobs: the confirmation of an opt-out recorded now (when asked for), of an opt-out deleted
+/// now, and the help text for a contact not opted out. A redelivered message inserts nothing,
+/// so nothing follows from it.
 async fn receive(
     conn: &mut PgConnection,
     org: i32,
     rows: &[super::Inbound],
     sticky: bool,
 ) -> Result<(), DbErr> {
-    let sql = "WITH ev AS (SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int4[])
-                          WITH ORDINALITY AS e(service_id, contact_number, user_number, body, media, segments, n)),
+    let sql = "WITH ev AS (SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int4[],
+                                               $9::text[], $10::text[], $11::text[], $12::bool[])
+                          WITH ORDINALITY AS e(service_id, contact_number, user_number, body, media, segments,
+                                               action, source, reason, confirm, n)),
          inserted AS (
            INSERT INTO bandwidth_messages (organization_id, contact_number, user_number, is_from_contact, text, media,
              send_status, service_id, segment_count, in_reply_to, created_at, updated_at)
@@ -220,7 +229,40 @@ async fn receive(
              now(), now()
            FROM ev ORDER BY ev.n
            ON CONFLICT (organization_id, service_id) DO NOTHING
-           RETURNING service_id, contact_number, user_number
+           RETURNING id, service_id, contact_number, user_number
+         ),
+         acted AS (
+           SELECT i.id, i.contact_number, ev.action, ev.source, ev.reason, ev.confirm, ev.n
+           FROM inserted i JOIN ev ON ev.service_id = i.service_id
+           WHERE ev.action IS NOT NULL
+         ),
+         opted_out AS (
+           INSERT INTO bandwidth_opt_outs (organization_id, contact_number, source, reason, message_id, created_at)
+           SELECT $1, a.contact_number, a.source, a.reason, a.id, now() FROM acted a WHERE a.action = 'opt_out'
+           ON CONFLICT (organization_id, contact_number) DO NOTHING
+           RETURNING message_id
+         ),
+         opted_in AS (
+           DELETE FROM bandwidth_opt_outs o USING acted a
+           WHERE a.action = 'opt_in' AND o.organization_id = $1 AND o.contact_number = a.contact_number
+           RETURNING a.id, a.n
+         ),
+         replies AS (
+           SELECT a.id, 'opt_out' AS reply, a.n FROM acted a JOIN opted_out o ON o.message_id = a.id WHERE a.confirm
+           UNION ALL
+           SELECT id, 'opt_in', n FROM opted_in
+           UNION ALL
+           SELECT a.id, 'help', a.n FROM acted a
+           WHERE a.action = 'help' AND NOT EXISTS (
+             SELECT 1 FROM bandwidth_opt_outs o WHERE o.organization_id = $1 AND o.contact_number = a.contact_number
+           )
+         ),
+         queued AS (
+           INSERT INTO bandwidth_jobs (organization_id, kind, payload, state, attempts, max_attempts, run_at,
+             created_at, updated_at)
+           SELECT $1, $13::text, json_build_object('kind', $13::text, 'reply', r.reply, 'messageId', r.id)::text, 'PENDING', 0,
+             $14, $15, now(), now()
+           FROM replies r ORDER BY r.n
          )
          INSERT INTO bandwidth_contacts (organization_id, contact_number, user_number, opted_out, updated_at)
          SELECT DISTINCT ON (i.contact_number) $1, i.contact_number, i.user_number, false, now()
@@ -234,6 +276,11 @@ async fn receive(
          DO UPDATE SET user_number = excluded.user_number, updated_at = excluded.updated_at
          WHERE bandwidth_contacts.user_number IS DISTINCT FROM excluded.user_number";
     let column = |f: fn(&super::Inbound) -> &str| rows.iter().map(f).collect::<Vec<_>>();
+    let consent = |f: fn(&super::InboundConsent) -> &str| {
+        rows.iter()
+            .map(|r| r.consent.as_ref().map(f))
+            .collect::<Vec<Option<&str>>>()
+    };
     let query = sqlx::query(sql)
         .bind(org)
         .bind(column(|r| &r.service_id))
@@ -242,7 +289,18 @@ async fn receive(
         .bind(column(|r| &r.text))
         .bind(column(|r| &r.media))
         .bind(rows.iter().map(|r| r.segment_count).collect::<Vec<_>>())
-        .bind(sticky);
+        .bind(sticky)
+        .bind(consent(|c| c.action))
+        .bind(consent(|c| c.source))
+        .bind(consent(|c| &c.reason))
+        .bind(
+            rows.iter()
+                .map(|r| r.consent.as_ref().is_some_and(|c| c.confirm))
+                .collect::<Vec<bool>>(),
+        )
+        .bind(crate::store::consent::REPLY_JOB_KIND)
+        .bind(crate::store::consent::REPLY_JOB_ATTEMPTS)
+        .bind(chrono::Utc::now().timestamp_millis());
     execute(conn, query).await
 }
 

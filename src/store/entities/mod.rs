@@ -7,6 +7,7 @@ pub mod job;
 pub mod membership;
 pub mod message;
 pub mod number_registration;
+pub mod opt_out;
 pub mod organization;
 pub mod orphan_report;
 pub mod phone_number;

@@ -12,7 +12,7 @@ pub struct Model {
     pub area_code: String,
     /// Region of the area code, or "N/A".
     pub state: String,
-    /// `active`, `quarantined` or `released`.
+    /// `active`, `quarantined`, `retired` (by number health, see `health`) or `released`.
     pub status: String,
     /// Spoke's `service_id`: `<sipPeerId>.<10 digits>`.
     pub service_id: Option<String>,
@@ -20,6 +20,21 @@ pub struct Model {
     pub last_used_at: i64,
     pub created_at: DateTimeUtc,
     pub released_at: Option<DateTimeUtc>,
+    /// Number health: `healthy`, `quarantined`, `probation` or `retired`.
+    pub health: String,
+    /// When the number entered its health state (`None`: healthy since it was added).
+    pub health_since: Option<DateTimeUtc>,
+    /// Why it is in that state (codes and counts), for people.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub health_reason: Option<String>,
+    /// How many times it was quarantined.
+    pub quarantines: i32,
+    /// In probation: deliveries of messages with a larger id count.
+    pub probation_after_message_id: Option<i64>,
+    /// Epoch ms until which a volume violation keeps it from being picked (clock time).
+    pub paused_until_ms: i64,
+    /// Epoch ms from which it is under its per-number rate again (the picker's order).
+    pub free_at_ms: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

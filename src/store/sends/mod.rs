@@ -215,6 +215,9 @@ pub struct Pin {
     /// Whether the number is still one of the organization's active numbers.
     pub active: bool,
     pub last_error_code: Option<i32>,
+    /// The number's health and pause (number health decides whether the pin may send now).
+    pub health: Option<String>,
+    pub paused_until_ms: i64,
 }
 
 /// The contact's pinned sender, if any.
@@ -232,17 +235,18 @@ pub async fn find_pin(
     let Some(user_number) = row.user_number else {
         return Ok(None);
     };
-    let active = phone_number::Entity::find()
+    let number = phone_number::Entity::find()
         .filter(phone_number::Column::OrganizationId.eq(organization_id))
         .filter(phone_number::Column::PhoneNumber.eq(user_number.as_str()))
         .filter(phone_number::Column::Status.eq(ACTIVE))
         .one(db)
-        .await?
-        .is_some();
+        .await?;
     Ok(Some(Pin {
         user_number,
-        active,
+        active: number.is_some(),
         last_error_code: row.last_error_code,
+        paused_until_ms: number.as_ref().map_or(0, |n| n.paused_until_ms),
+        health: number.map(|n| n.health),
     }))
 }
 
