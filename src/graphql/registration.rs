@@ -136,7 +136,10 @@ pub async fn campaign_id_of(n: &PhoneNumber, ctx: &Context<'_>) -> Result<Option
 }
 
 /// The number's registration state.
-pub async fn registration_status_of(n: &PhoneNumber, ctx: &Context<'_>) -> Result<RegistrationStatus> {
+pub async fn registration_status_of(
+    n: &PhoneNumber,
+    ctx: &Context<'_>,
+) -> Result<RegistrationStatus> {
     Ok(match registration_of(n, ctx).await? {
         Some(r) => status_of(&r.status),
         None if registration::kind_of(&n.phone_number) == registration::TOLL_FREE => {
@@ -147,7 +150,10 @@ pub async fn registration_status_of(n: &PhoneNumber, ctx: &Context<'_>) -> Resul
 }
 
 /// Bandwidth's code of the last assignment failure, denial or send failure.
-pub async fn registration_error_code_of(n: &PhoneNumber, ctx: &Context<'_>) -> Result<Option<String>> {
+pub async fn registration_error_code_of(
+    n: &PhoneNumber,
+    ctx: &Context<'_>,
+) -> Result<Option<String>> {
     Ok(registration_of(n, ctx).await?.and_then(|r| r.error_code))
 }
 
@@ -158,12 +164,16 @@ pub async fn registration_detail_of(n: &PhoneNumber, ctx: &Context<'_>) -> Resul
 
 /// Toll-free: whether Bandwidth allows resubmitting a denied verification.
 pub async fn resubmit_allowed_of(n: &PhoneNumber, ctx: &Context<'_>) -> Result<Option<bool>> {
-    Ok(registration_of(n, ctx).await?.and_then(|r| r.resubmit_allowed))
+    Ok(registration_of(n, ctx)
+        .await?
+        .and_then(|r| r.resubmit_allowed))
 }
 
 /// Whether the number can deliver (what the picker needs when registration is enforced).
 pub async fn deliverable_of(n: &PhoneNumber, ctx: &Context<'_>) -> Result<bool> {
-    Ok(registration_of(n, ctx).await?.is_some_and(|r| r.deliverable))
+    Ok(registration_of(n, ctx)
+        .await?
+        .is_some_and(|r| r.deliverable))
 }
 
 async fn registration_of(

@@ -188,7 +188,11 @@ pub async fn request_refresh(
 }
 
 /// Whether one number of the organization can deliver (its registration says so).
-pub async fn is_deliverable(state: &AppState, organization_id: i32, phone_number: &str) -> Result<bool> {
+pub async fn is_deliverable(
+    state: &AppState,
+    organization_id: i32,
+    phone_number: &str,
+) -> Result<bool> {
     Ok(store::registration::is_deliverable(&state.db, organization_id, phone_number).await?)
 }
 
