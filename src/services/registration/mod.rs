@@ -22,6 +22,7 @@
 pub mod assign;
 pub mod campaigns;
 pub mod failures;
+pub mod schedule;
 pub mod tollfree;
 
 use std::time::Duration;
