@@ -22,7 +22,9 @@ pub async fn run(state: AppState) {
         match queue_refreshes(&state).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(organizations = n, "registration refreshes queued"),
-            Err(e) => tracing::warn!(error = %e, "registration refreshes could not be queued; trying again next round"),
+            Err(e) => {
+                tracing::warn!(error = %e, "registration refreshes could not be queued; trying again next round")
+            }
         }
     }
 }
@@ -34,7 +36,12 @@ async fn queue_refreshes(state: &AppState) -> crate::error::Result<usize> {
         if account.application_id.is_none() {
             continue; // not provisioned yet: nothing to refresh
         }
-        jobs::enqueue(state, account.organization_id, JobSpec::RefreshRegistrations).await?;
+        jobs::enqueue(
+            state,
+            account.organization_id,
+            JobSpec::RefreshRegistrations,
+        )
+        .await?;
         queued += 1;
     }
     Ok(queued)
