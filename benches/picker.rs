@@ -1,5 +1,7 @@
 //! The number picker and the sticky lookup at pools of 100, 10,000 and 100,000 numbers: their
-//! cost must not grow with the pool (SPEC §4; Spoke sorts the whole table per message).
+//! cost must not grow with the pool (SPEC §4; Spoke sorts the whole table per message). Every
+//! pick carries the health filter (`health::pickable`); the `*_registered` cases add the
+//! registration filter (issue #16) over a pool where nine numbers in ten are deliverable.
 //!
 //!     cargo bench --bench picker                      # SQLite in a temporary folder
 //!     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres cargo bench --bench picker
@@ -94,6 +96,14 @@ async fn fixture(pool: usize) -> Fixture {
             .await
             .unwrap();
     }
+    // Nine numbers in ten registered and deliverable, for the registration filter.
+    db.execute_unprepared(&format!(
+        "INSERT INTO bandwidth_number_registrations (organization_id, phone_number, kind, campaign_id, status, deliverable, updated_at) \
+         SELECT organization_id, phone_number, 'LOCAL', 'CBENCH1', 'ACTIVE', id % 10 <> 0, CURRENT_TIMESTAMP \
+         FROM bandwidth_phone_numbers WHERE organization_id = {org}"
+    ))
+    .await
+    .unwrap();
     let area_code = codes[0].to_owned();
     Fixture {
         state: area_codes::region_of(&area_code).to_owned(),
@@ -153,6 +163,32 @@ fn picker(c: &mut Criterion) {
                     now,
                     1000,
                     false,
+                )
+            })
+        });
+        group.bench_with_input(BenchmarkId::new("area_code_registered", pool), &pool, |b, _| {
+            b.to_async(&runtime).iter(|| {
+                now += 1;
+                store::phone_numbers::take_least_recently_used(
+                    &f.db,
+                    f.org,
+                    PickFrom::AreaCode(&f.area_code),
+                    now,
+                    1000,
+                    true,
+                )
+            })
+        });
+        group.bench_with_input(BenchmarkId::new("any_registered", pool), &pool, |b, _| {
+            b.to_async(&runtime).iter(|| {
+                now += 1;
+                store::phone_numbers::take_least_recently_used(
+                    &f.db,
+                    f.org,
+                    PickFrom::Any,
+                    now,
+                    1000,
+                    true,
                 )
             })
         });

@@ -91,6 +91,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             username,
             password,
             order_polls,
+            enforce_registration,
+            answer_delay_ms,
             rust_log,
         } => {
             init_tracing(&rust_log);
@@ -99,8 +101,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 username,
                 password: password.expose().to_owned(),
                 order_polls_to_complete: order_polls,
-                // Sends need registration, as on Bandwidth (contract-2 §11).
-                enforce_registration: true,
+                // Sends need registration, as on Bandwidth (contract-2 §11), unless turned off.
+                enforce_registration,
+                answer_delay: std::time::Duration::from_millis(answer_delay_ms),
                 ..Default::default()
             };
             eprintln!(

@@ -115,6 +115,13 @@ pub enum Command {
         /// How many status polls an order takes to complete.
         #[arg(long, default_value_t = 1)]
         order_polls: u32,
+        /// Whether sends need registration (a campaign, or toll-free verification), as on Bandwidth.
+        #[arg(long, default_value = "true", action = clap::ArgAction::Set, value_parser = clap::builder::BoolishValueParser::new())]
+        enforce_registration: bool,
+        /// Milliseconds the send route waits before answering (a real API's round trip); at most
+        /// 10,000.
+        #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=10_000))]
+        answer_delay_ms: u64,
         /// Log filter (tracing's EnvFilter syntax).
         #[arg(long = "log", env = "RUST_LOG", default_value = "info")]
         rust_log: String,

@@ -1579,3 +1579,29 @@ async fn message_faults_make_a_number_or_a_text_fail_and_the_queue_rule_answers_
     );
     emulator.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_send_is_answered_only_after_the_configured_answer_delay() {
+    let delay = Duration::from_millis(300);
+    let emulator = start(EmulatorConfig {
+        answer_delay: delay,
+        ..test_config()
+    })
+    .await;
+    let api = Api::new(&emulator);
+    let (_receiver, url) = Receiver::start(vec![]).await;
+    let p = provision(&api, &url, &ALL_TYPES, 1).await;
+
+    let started = std::time::Instant::now();
+    let ok = api
+        .send_message(&json!({"applicationId": p.app, "from": p.numbers[0],
+                               "to": ["+15555550123"], "text": "hello"}))
+        .await;
+    let waited = started.elapsed();
+    assert_eq!(ok.status, 202);
+    assert!(
+        waited >= delay,
+        "answered after {waited:?}, before the {delay:?} answer delay"
+    );
+    emulator.shutdown().await;
+}

@@ -264,6 +264,10 @@ pub async fn send_message(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let delay = state.config().answer_delay;
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

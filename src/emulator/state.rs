@@ -38,6 +38,10 @@ pub struct EmulatorConfig {
     /// library users and tests that do not register can still send; the `emulator` command and
     /// `demo` turn it on.
     pub enforce_registration: bool,
+    /// How long the Messaging API's send route waits before it answers, as a real API's round
+    /// trip does (Bandwidth answers in tens of milliseconds); zero by default. For load tests of
+    /// the send path (`bench/run.sh`'s `send` kind).
+    pub answer_delay: Duration,
 }
 
 impl Default for EmulatorConfig {
@@ -51,6 +55,7 @@ impl Default for EmulatorConfig {
             callback_max_attempts: 5,
             callback_backoff_base: Duration::from_secs(1),
             enforce_registration: false,
+            answer_delay: Duration::ZERO,
         }
     }
 }
