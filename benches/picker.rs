@@ -166,19 +166,23 @@ fn picker(c: &mut Criterion) {
                 )
             })
         });
-        group.bench_with_input(BenchmarkId::new("area_code_registered", pool), &pool, |b, _| {
-            b.to_async(&runtime).iter(|| {
-                now += 1;
-                store::phone_numbers::take_least_recently_used(
-                    &f.db,
-                    f.org,
-                    PickFrom::AreaCode(&f.area_code),
-                    now,
-                    1000,
-                    true,
-                )
-            })
-        });
+        group.bench_with_input(
+            BenchmarkId::new("area_code_registered", pool),
+            &pool,
+            |b, _| {
+                b.to_async(&runtime).iter(|| {
+                    now += 1;
+                    store::phone_numbers::take_least_recently_used(
+                        &f.db,
+                        f.org,
+                        PickFrom::AreaCode(&f.area_code),
+                        now,
+                        1000,
+                        true,
+                    )
+                })
+            },
+        );
         group.bench_with_input(BenchmarkId::new("any_registered", pool), &pool, |b, _| {
             b.to_async(&runtime).iter(|| {
                 now += 1;
