@@ -331,6 +331,14 @@ pub struct Settings {
     /// off only for accounts Bandwidth exempts from registration.
     #[arg(long, env = "REGISTRATION_ENFORCED_DEFAULT", default_value = "true", action = clap::ArgAction::Set, value_parser = clap::builder::BoolishValueParser::new())]
     pub registration_enforced_default: bool,
+    /// How often every provisioned organization's campaigns, numbers' campaigns and toll-free
+    /// verifications are re-read from Bandwidth, in milliseconds (0: only when an owner asks).
+    #[arg(
+        long,
+        env = "REGISTRATION_REFRESH_INTERVAL_MS",
+        default_value_t = 3_600_000
+    )]
+    pub registration_refresh_interval_ms: u64,
     /// Whether the schema answers introspection (`__schema`, `__type`); GraphiQL needs it. Turn it
     /// off in production with `false`.
     #[arg(long, env = "GRAPHQL_INTROSPECTION", default_value = "true", action = clap::ArgAction::Set, value_parser = clap::builder::BoolishValueParser::new())]

@@ -94,12 +94,14 @@ impl Application {
         }));
         let upkeep = tokio::spawn(http::metrics::upkeep());
         let health = tokio::spawn(services::health::sweeper::run(self.state.clone()));
+        let registrations = tokio::spawn(services::registration::schedule::run(self.state.clone()));
         let served = axum::serve(self.listener, http::router(self.state))
             .with_graceful_shutdown(shutdown)
             .await
             .context("the HTTP server failed");
         upkeep.abort();
         health.abort();
+        registrations.abort();
         let _ = stop_jobs.send(());
         let _ = stop_sweeper.send(());
         let _ = stop_failures.send(());

@@ -110,16 +110,8 @@ pub async fn send_message(
     let given = match &request.from_number {
         Some(number) => {
             let number = given_sender(state, organization_id, number).await?;
-            // Issue #16: a named sender must be able to deliver too.
-            if registered_only
-                && !registration::is_deliverable(state, organization_id, &number).await?
-            {
-                return Err(AppError::Refused(
-                    "NO_REGISTERED_NUMBER",
-                    format!(
-                        "the message was not sent: this organization enforces registration and {number} cannot deliver (a local number on no active 10DLC campaign, or a toll-free number not VERIFIED): assign it with assignPhoneNumbersToCampaign or verify it with submitTollFreeVerification"
-                    ),
-                ));
+            if registered_only {
+                registration::check_named_sender(state, organization_id, &number).await?;
             }
             Some(number)
         }
@@ -170,38 +162,22 @@ pub async fn send_message(
             )
             .await?
             else {
-                if registered_only
-                    && let Some(refusal) =
-                        registration::preflight_refusal(state, organization_id).await?
-                {
-                    store::sends::settle(
-                        &state.db,
-                        stored.id,
-                        &["QUEUED"],
-                        Outcome {
-                            send_status: "ERROR",
-                            error_description: Some(refusal.to_string()),
-                            ..Default::default()
-                        },
-                    )
-                    .await?;
-                    return Err(refusal);
-                }
-                let reason = "no active sending number: buy numbers (buyPhoneNumbers) or sync them (syncPhoneNumbers)";
+                // Under enforcement, say which registration is missing; otherwise there is no number.
+                let refusal = registration::preflight_refusal(state, organization_id)
+                    .await?
+                    .unwrap_or_else(|| AppError::Conflict("the message was not sent: no active sending number: buy numbers (buyPhoneNumbers) or sync them (syncPhoneNumbers)".into()));
                 store::sends::settle(
                     &state.db,
                     stored.id,
                     &["QUEUED"],
                     Outcome {
                         send_status: "ERROR",
-                        error_description: Some(reason.into()),
+                        error_description: Some(refusal.to_string()),
                         ..Default::default()
                     },
                 )
                 .await?;
-                return Err(AppError::Conflict(format!(
-                    "the message was not sent: {reason}"
-                )));
+                return Err(refusal);
             };
             tracing::debug!(by = proposal.by.name(), "sender chosen");
             proposal.user_number

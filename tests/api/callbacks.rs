@@ -487,3 +487,44 @@ async fn a_failure_left_in_the_outbox_by_a_stopped_server_is_accounted_and_remov
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
+
+#[tokio::test]
+async fn a_failure_whose_callback_comes_five_times_is_accounted_once() {
+    let app = spawn_app().await;
+    let org = app.create_org("Org").await;
+    store::phone_numbers::upsert_active(
+        &app.db,
+        org,
+        &[store::phone_numbers::NewNumber {
+            phone_number: OUR_NUMBER.into(),
+            area_code: "919".into(),
+            state: "NC".into(),
+            service_id: None,
+        }],
+    )
+    .await
+    .unwrap();
+    seed_sent(&app, org, "bw-spam-1").await;
+    let mut event = status_event("message-failed", org, "bw-spam-1");
+    event["errorCode"] = json!(4470);
+
+    for _ in 0..5 {
+        assert_eq!(post_events(&app, org, json!([event.clone()])).await, 200);
+    }
+    let since = chrono::Utc::now() - chrono::Duration::days(1);
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let strikes = store::health::list_number_strikes(&app.db, org, OUR_NUMBER, since)
+            .await
+            .unwrap();
+        if store::failures::pending(&app.db).await.unwrap() == 0 && !strikes.is_empty() {
+            assert_eq!(strikes.len(), 1, "one failure, one strike");
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the failure was never accounted"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}

@@ -106,6 +106,12 @@ pub async fn spawn_app_with_emulator_and(configure: impl FnOnce(&mut Settings)) 
 /// enforce registration. The other spawn functions turn both off, so tests of other
 /// capabilities can buy numbers and send without registering them.
 pub async fn spawn_app_with_registration() -> TestApp {
+    spawn_app_with_registration_and(|_| {}).await
+}
+
+/// As [`spawn_app_with_registration`], with settings adjusted by `configure` before the server
+/// starts.
+pub async fn spawn_app_with_registration_and(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let config = EmulatorConfig {
         callback_timeout: Duration::from_secs(5),
         callback_max_attempts: 4,
@@ -121,6 +127,7 @@ pub async fn spawn_app_with_registration() -> TestApp {
         .expect("the emulator starts");
     start(Some(emulator), |settings| {
         settings.registration_enforced_default = true;
+        configure(settings);
     })
     .await
 }

@@ -5,7 +5,9 @@
 use serde_json::{Value, json};
 use spoke_bandwidth::services::access::Role;
 
-use crate::helpers::{TestApp, error_code, spawn_app_with_registration};
+use crate::helpers::{
+    TestApp, error_code, spawn_app_with_registration, spawn_app_with_registration_and,
+};
 use crate::provisioning::{address, buy, org_with_credentials, provision, requests, wait_for_job};
 use crate::sending::{send, wait_for};
 
@@ -762,4 +764,34 @@ async fn a_campaign_a_carrier_rejected_fails_sends_with_4773_and_the_number_is_m
             .contains("(Bandwidth failed a send with 4773"),
         "{refused}"
     );
+}
+
+#[tokio::test]
+async fn campaigns_approved_at_bandwidth_reach_the_organization_without_anyone_asking() {
+    let app = spawn_app_with_registration_and(|settings| {
+        settings.registration_refresh_interval_ms = 200;
+    })
+    .await;
+    let (org, owner) = org_with_credentials(&app, json!({"address": address()})).await;
+    assert_eq!(
+        provision(&app, &owner, org, json!(null)).await["state"],
+        "COMPLETE"
+    );
+    app.emulator_post("/_emulator/campaigns", json!({"campaignId": CAMPAIGN}))
+        .await;
+
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let campaigns = organization(&app, &owner, org).await["tenDlcCampaigns"].clone();
+        if campaigns.as_array().is_some_and(|c| !c.is_empty()) {
+            assert_eq!(campaigns[0]["campaignId"], CAMPAIGN, "{campaigns}");
+            assert_eq!(campaigns[0]["status"], "ACTIVE", "{campaigns}");
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no periodic refresh read the campaign"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }

@@ -25,14 +25,12 @@ const BATCH: u64 = 200;
 /// How often the outbox is looked at without a wake-up (leftovers of a crash, other replicas).
 const POLL: Duration = Duration::from_secs(1);
 
-/// The handlers, in order; each sees every failure of the batch.
+/// The handlers, in order (one line per capability); each sees every failure of the batch.
 async fn apply_handlers(
     txn: &DatabaseTransaction,
     clock: &Clock,
     failures: &[SendFailure],
 ) -> Result<(), DbErr> {
-    // Each capability adds its one line here, e.g.
-    // `crate::services::consent::on_failures(txn, clock, failures).await?;`
     crate::services::consent::on_failures(txn, clock, failures).await?;
     crate::services::health::on_failures(txn, clock, failures).await?;
     crate::services::registration::failures::on_failures(txn, clock, failures).await?;

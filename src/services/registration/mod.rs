@@ -22,6 +22,7 @@
 pub mod assign;
 pub mod campaigns;
 pub mod failures;
+pub mod schedule;
 pub mod tollfree;
 
 use std::time::Duration;
@@ -187,13 +188,22 @@ pub async fn request_refresh(
     crate::services::jobs::enqueue(state, organization_id, JobSpec::RefreshRegistrations).await
 }
 
-/// Whether one number of the organization can deliver (its registration says so).
-pub async fn is_deliverable(
+/// Refuses a sender the request names itself (a consent reply) when it cannot deliver; the
+/// caller checks only when the organization enforces registration.
+pub async fn check_named_sender(
     state: &AppState,
     organization_id: i32,
     phone_number: &str,
-) -> Result<bool> {
-    Ok(store::registration::is_deliverable(&state.db, organization_id, phone_number).await?)
+) -> Result<()> {
+    if store::registration::is_deliverable(&state.db, organization_id, phone_number).await? {
+        return Ok(());
+    }
+    Err(AppError::Refused(
+        "NO_REGISTERED_NUMBER",
+        format!(
+            "the message was not sent: this organization enforces registration and {phone_number} cannot deliver (a local number on no active 10DLC campaign, or a toll-free number not VERIFIED): assign it with assignPhoneNumbersToCampaign or verify it with submitTollFreeVerification"
+        ),
+    ))
 }
 
 /// A number's stored registration, if any.
