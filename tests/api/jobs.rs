@@ -137,8 +137,14 @@ async fn two_runners_on_one_database_never_run_the_same_job_twice() {
             }
         }
     };
-    let (stop_a, a) = start_runner(replica_a.clone(), "runner-a", quick(4), execute.clone());
-    let (stop_b, b) = start_runner(replica_b, "runner-b", quick(4), execute);
+    // A lease no heartbeat misses even on a loaded machine: what is tested is that two live
+    // runners never claim one job (a lease that lapses hands its job on by design, tested apart).
+    let options = || RunnerOptions {
+        lease: Duration::from_secs(10),
+        ..quick(4)
+    };
+    let (stop_a, a) = start_runner(replica_a.clone(), "runner-a", options(), execute.clone());
+    let (stop_b, b) = start_runner(replica_b, "runner-b", options(), execute);
     let ids: Vec<i32> = (1..=count).collect();
     let rows = until_ended(&replica_a, &ids).await;
     stop_a.send(()).unwrap();
