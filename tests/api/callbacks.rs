@@ -514,9 +514,14 @@ async fn a_failure_whose_callback_comes_five_times_is_accounted_once() {
     let since = chrono::Utc::now() - chrono::Duration::days(1);
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
-        let strikes = store::health::list_number_strikes(&app.db, org, OUR_NUMBER, since)
-            .await
-            .unwrap();
+        let strikes = store::health::list_strikes(
+            &app.db,
+            org,
+            store::health::StrikesOf::Number(OUR_NUMBER),
+            since,
+        )
+        .await
+        .unwrap();
         if store::failures::pending(&app.db).await.unwrap() == 0 && !strikes.is_empty() {
             assert_eq!(strikes.len(), 1, "one failure, one strike");
             break;

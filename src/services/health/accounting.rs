@@ -15,6 +15,7 @@ use super::{HEALTHY, PROBATION, QUARANTINED, RETIRED, follow};
 use crate::services::organizations::OrgSettings;
 use crate::store;
 use crate::store::entities::phone_number;
+use crate::store::health::StrikesOf;
 use crate::store::health::{HealthChange, NewEvent, NewFlag, NewStrike};
 use crate::store::phone_numbers::QUARANTINED as STATUS_QUARANTINED;
 
@@ -172,7 +173,8 @@ async fn strike(
         if let Some(cleared) = flag.and_then(|f| f.cleared_at) {
             since = since.max(cleared);
         }
-        let strikes = store::health::list_content_strikes(db, org, &hash, since).await?;
+        let strikes =
+            store::health::list_strikes(db, org, StrikesOf::Content(&hash), since).await?;
         let spam: Vec<_> = strikes
             .iter()
             .filter(|st| classify(st.error_code) == Class::Spam)
@@ -208,7 +210,9 @@ async fn strike(
         PROBATION => (number.health_since.unwrap_or(now), 1),
         _ => return Ok(()),
     };
-    let strikes = store::health::list_number_strikes(db, org, &number.phone_number, since).await?;
+    let strikes =
+        store::health::list_strikes(db, org, StrikesOf::Number(&number.phone_number), since)
+            .await?;
     let hashes: Vec<String> = strikes.iter().map(|st| st.content_hash.clone()).collect();
     let flagged = store::health::flagged_among(db, org, &hashes).await?;
     let counted: Vec<_> = strikes

@@ -35,6 +35,7 @@ use crate::state::AppState;
 use crate::store;
 use crate::store::entities::phone_number;
 use crate::store::health::NewEvent;
+use crate::store::health::StrikesOf;
 /// The stored rows number health hands to the GraphQL layer (entities, like `store::entities`).
 pub use crate::store::health::entities::{event, flagged_text, sender_history};
 use crate::store::phone_numbers::ACTIVE;
@@ -167,8 +168,13 @@ pub async fn health_of(state: &AppState, number: &phone_number::Model) -> Result
     let s = HealthSettings::from_settings(&organizations::settings(state, org).await?);
     let now = state.clock.now();
     let since = now - chrono::Duration::minutes(s.strike_window_minutes);
-    let strikes =
-        store::health::list_number_strikes(&state.db, org, &number.phone_number, since).await?;
+    let strikes = store::health::list_strikes(
+        &state.db,
+        org,
+        StrikesOf::Number(&number.phone_number),
+        since,
+    )
+    .await?;
     let counts = accounting::count_codes(strikes.iter().map(|st| st.error_code));
     let events =
         store::health::list_events(&state.db, org, &number.phone_number, EVENTS_SHOWN).await?;

@@ -143,33 +143,27 @@ pub async fn insert_strike(db: &impl ConnectionTrait, new: NewStrike) -> Result<
     .map(|_| ())
 }
 
-/// A number's strikes since `since`, oldest first.
-pub async fn list_number_strikes(
-    db: &impl ConnectionTrait,
-    organization_id: i32,
-    number: &str,
-    since: DateTime<Utc>,
-) -> Result<Vec<strike::Model>, DbErr> {
-    strike::Entity::find()
-        .filter(strike::Column::OrganizationId.eq(organization_id))
-        .filter(strike::Column::UserNumber.eq(number))
-        .filter(strike::Column::CreatedAt.gte(since))
-        .order_by_asc(strike::Column::CreatedAt)
-        .limit(READ_CAP)
-        .all(db)
-        .await
+/// Whose strikes to list: a number's, or a text's (by hash).
+#[derive(Debug, Clone, Copy)]
+pub enum StrikesOf<'a> {
+    Number(&'a str),
+    Content(&'a str),
 }
 
-/// The strikes of a text (by hash) since `since`.
-pub async fn list_content_strikes(
+/// The strikes of a number or a text since `since`, oldest first.
+pub async fn list_strikes(
     db: &impl ConnectionTrait,
     organization_id: i32,
-    content_hash: &str,
+    of: StrikesOf<'_>,
     since: DateTime<Utc>,
 ) -> Result<Vec<strike::Model>, DbErr> {
+    let which = match of {
+        StrikesOf::Number(number) => strike::Column::UserNumber.eq(number),
+        StrikesOf::Content(hash) => strike::Column::ContentHash.eq(hash),
+    };
     strike::Entity::find()
         .filter(strike::Column::OrganizationId.eq(organization_id))
-        .filter(strike::Column::ContentHash.eq(content_hash))
+        .filter(which)
         .filter(strike::Column::CreatedAt.gte(since))
         .order_by_asc(strike::Column::CreatedAt)
         .limit(READ_CAP)
