@@ -131,7 +131,8 @@ async fn two_runners_on_one_database_never_run_the_same_job_twice() {
         move |_: AppState, job: JobContext, _: JobSpec| {
             let runs = runs.clone();
             async move {
-                tokio::time::sleep(Duration::from_millis(2)).await;
+                // Long enough that one runner cannot drain the queue before the other polls.
+                tokio::time::sleep(Duration::from_millis(25)).await;
                 runs.lock().unwrap().push(job.id);
                 Ok::<_, JobFailure>(format!("done by {}", job.owner))
             }
