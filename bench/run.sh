@@ -10,6 +10,9 @@
 #   BENCH_DB=postgres bash bench/run.sh
 #   BENCH_DB=sqlite bash bench/run.sh  # SQLite with SQLITE_SYNCHRONOUS as the server has it (default full)
 #   BENCH_KINDS="mixed send" bash bench/run.sh
+#   BENCH_STATEMENTS=1 ...            # send: also count PostgreSQL's statements per send (needs
+#                                     # pg_stat_statements in shared_preload_libraries and created
+#                                     # in the postgres database)
 #
 # Kinds (BENCH_KINDS, default all, in this order):
 #   delivered       delivery reports cycling over the 1,000 seeded messages (1,000 transitions, then reads)
@@ -154,11 +157,21 @@ PY
     export BENCH_ORG="$org" BENCH_TOKEN="$token"
     BENCH_RUN="w$RANDOM" wrk -t1 -c"$CONNECTIONS" -d"$WARMUP" -s bench/send.lua "http://127.0.0.1:$sport" >/dev/null 2>"$WORK/send-warm.err"
     local run="m$RANDOM" cpu_before cpu_after
+    local counting=""  # BENCH_STATEMENTS=1: count the statements the measured run sends PostgreSQL
+    [ "${BENCH_STATEMENTS:-0}" = 1 ] && [ "$db_kind" = postgres ] && counting=1
+    [ -n "$counting" ] && psql "$PG_ADMIN" -qAtc "SELECT pg_stat_statements_reset()" >/dev/null
     cpu_before=$(cpu_ticks "$server")
     BENCH_RUN="$run" wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency -s bench/send.lua "http://127.0.0.1:$sport" >"$WORK/wrk.txt" 2>"$WORK/send.err"
     cpu_after=$(cpu_ticks "$server")
     sleep 1
     wrk_figures "$WORK/wrk.txt" send "$SEND_DELAY_MS" "$cpu_before" "$cpu_after"
+    if [ -n "$counting" ]; then
+      # Every statement of the run, the delivery callbacks' included, per send answered.
+      local sent; sent=$(grep -o 'answered: ok=[0-9]*' "$WORK/wrk.txt" | cut -d= -f2)
+      psql "$PG_ADMIN" -qAt -F' ' -c "SELECT round(sum(calls)::numeric / $sent, 1) FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = '$name'" \
+        | sed 's/^/                statements per send: /'
+      psql "$PG_ADMIN" -qAt -F' ' -c "SELECT round(calls::numeric / $sent, 2), left(regexp_replace(query, '\s+', ' ', 'g'), 110) FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = '$name' ORDER BY calls DESC LIMIT 20" | sed 's/^/                  /'
+    fi
     local where="organization_id = $org AND NOT is_from_contact AND text LIKE 'bench $run #%'"
     local stored distinct with_id ids
     stored=$(db_sql "SELECT COUNT(*) FROM bandwidth_messages WHERE $where")

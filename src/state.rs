@@ -7,6 +7,7 @@ use sea_orm::DatabaseConnection;
 use crate::clock::Clock;
 use crate::config::{ConfigError, Secret, Settings};
 use crate::services::callbacks::CallbackWriter;
+use crate::services::messaging::context::SendContexts;
 use crate::services::secrets::SecretBox;
 
 /// Shared state of the server.
@@ -22,6 +23,8 @@ pub struct AppState {
     pub http: reqwest::Client,
     /// Applies callback effects in coalesced transactions.
     pub callbacks: CallbackWriter,
+    /// What sends read of their organization, kept a few seconds (`services::messaging::context`).
+    pub send_contexts: Arc<SendContexts>,
     /// The wall clock of time-of-day and cool-down rules (tests move it).
     pub clock: Clock,
     /// Wakes this replica's failure drainer (`services::failures`) after callbacks failed messages.
@@ -62,9 +65,17 @@ impl AppState {
             secrets,
             session_secret,
             http,
+            send_contexts: Arc::default(),
             clock: Clock::system(),
             failures_wakeup,
             jobs_wakeup: Arc::new(tokio::sync::Notify::new()),
         })
+    }
+
+    /// Forgets what this replica keeps of the organization's settings and account (the callback
+    /// writer's rules, the send path's context): called after every change to them made here.
+    pub fn forget_organization(&self, organization_id: i32) {
+        self.callbacks.forget_settings(organization_id);
+        self.send_contexts.forget(organization_id);
     }
 }

@@ -214,6 +214,7 @@ pub async fn update_credentials(
             Some(read) => store::accounts::update_credentials_if(&state.db, &model, read).await?,
         };
         if written {
+            state.forget_organization(organization_id);
             return Ok(Account::from_model(model, state.settings.base_url()));
         }
         read = store::accounts::find(&state.db, organization_id).await?;

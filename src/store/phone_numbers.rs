@@ -172,6 +172,11 @@ pub enum PickFrom<'a> {
 /// take the same number, which only bends the rotation.
 /// With `registered_only` (the organization enforces registration, issue #16), only numbers
 /// whose registration is deliverable are candidates.
+///
+/// On PostgreSQL a number another send is taking right now is skipped (`FOR UPDATE SKIP
+/// LOCKED`), so concurrent sends take different numbers instead of queueing on one row (each
+/// waiter holding a pooled connection, which stalled every other query under load); only when
+/// every candidate is being taken does it wait for one, so a busy tier is not passed over.
 pub async fn take_least_recently_used(
     db: &impl ConnectionTrait,
     organization_id: i32,
@@ -179,6 +184,41 @@ pub async fn take_least_recently_used(
     now_ms: i64,
     cost_ms: i64,
     registered_only: bool,
+) -> Result<Option<phone_number::Model>, DbErr> {
+    if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres
+        && let Some(number) = take_least_recently_used_as(
+            db,
+            organization_id,
+            from,
+            now_ms,
+            cost_ms,
+            registered_only,
+            true,
+        )
+        .await?
+    {
+        return Ok(Some(number));
+    }
+    take_least_recently_used_as(
+        db,
+        organization_id,
+        from,
+        now_ms,
+        cost_ms,
+        registered_only,
+        false,
+    )
+    .await
+}
+
+async fn take_least_recently_used_as(
+    db: &impl ConnectionTrait,
+    organization_id: i32,
+    from: PickFrom<'_>,
+    now_ms: i64,
+    cost_ms: i64,
+    registered_only: bool,
+    skip_locked: bool,
 ) -> Result<Option<phone_number::Model>, DbErr> {
     use sea_orm::sea_query::ExprTrait;
     let mut pick = Query::select();
@@ -195,16 +235,21 @@ pub async fn take_least_recently_used(
     };
     pick.and_where(super::health::pickable(now_ms));
     if registered_only {
-        pick.and_where(
-            Expr::col(phone_number::Column::PhoneNumber)
-                .in_subquery(super::registration::deliverable_numbers(organization_id)),
-        );
+        pick.and_where(super::registration::has_deliverable_registration(
+            organization_id,
+        ));
     }
     pick.order_by(
         phone_number::Column::FreeAtMs,
         sea_orm::sea_query::Order::Asc,
     )
     .limit(1);
+    if skip_locked {
+        pick.lock_with_behavior(
+            sea_orm::sea_query::LockType::Update,
+            sea_orm::sea_query::LockBehavior::SkipLocked,
+        );
+    }
     let mut update = Query::update();
     update
         .table(phone_number::Entity)

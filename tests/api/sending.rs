@@ -314,3 +314,136 @@ async fn a_rate_limited_send_is_retried_and_goes_out() {
         2
     );
 }
+
+/// The send path keeps each organization's settings and Bandwidth client for a few seconds
+/// (`services::messaging::context`); a change saved through the API must reach the very next
+/// send, not one five seconds later.
+#[tokio::test]
+async fn a_settings_or_credentials_change_reaches_the_very_next_send() {
+    const REGISTRATION: &str = "mutation($org: ID!, $on: Boolean) { updateRegistrationSettings(organizationId: $org, enforced: $on) { enforced } }";
+    const CREDENTIALS: &str = "mutation($org: String!, $input: BandwidthCredentialsInput!) { updateBandwidthCredentials(organizationId: $org, input: $input) { accountId } }";
+    let app = spawn_app_with_emulator().await;
+    let (org, owner) = ready(&app).await;
+    let sent = |answer: &Value| answer["data"]["sendMessage"]["sendStatus"] == "SENT";
+    let first = send(&app, &owner, org, "+19195557020", "Before").await;
+    assert!(sent(&first), "{first}");
+
+    let enforce = |on: bool| {
+        app.graphql(
+            Some(&owner),
+            REGISTRATION,
+            json!({"org": org.to_string(), "on": on}),
+        )
+    };
+    assert_eq!(
+        enforce(true).await["data"]["updateRegistrationSettings"]["enforced"],
+        true
+    );
+    let refused = send(&app, &owner, org, "+19195557021", "Unregistered").await;
+    assert!(
+        !refused["errors"].is_null(),
+        "no number is registered: {refused}"
+    );
+    assert_eq!(
+        enforce(false).await["data"]["updateRegistrationSettings"]["enforced"],
+        false
+    );
+    let again = send(&app, &owner, org, "+19195557022", "Not enforced").await;
+    assert!(sent(&again), "{again}");
+
+    let mut credentials = app.emulator_credentials();
+    let right = credentials["password"].clone();
+    let save = |input: Value| {
+        app.graphql(
+            Some(&owner),
+            CREDENTIALS,
+            json!({"org": org.to_string(), "input": input}),
+        )
+    };
+    credentials["password"] = json!("not-the-password");
+    credentials["skipVerification"] = json!(true);
+    let saved = save(credentials.clone()).await;
+    assert!(saved["errors"].is_null(), "{saved}");
+    let rejected = send(&app, &owner, org, "+19195557023", "Wrong password").await;
+    assert_eq!(
+        rejected["data"]["sendMessage"]["sendStatus"], "ERROR",
+        "Bandwidth refuses the new, wrong password: {rejected}"
+    );
+    credentials["password"] = right;
+    let saved = save(credentials).await;
+    assert!(saved["errors"].is_null(), "{saved}");
+    let fixed = send(&app, &owner, org, "+19195557024", "Right password").await;
+    assert!(sent(&fixed), "{fixed}");
+}
+
+/// On PostgreSQL, where sends run side by side, a number another send is taking right now is
+/// skipped instead of waited for (each waiter held a pooled connection, which stalled every other
+/// query under load); a tier whose numbers are all being taken is waited for, not passed over.
+#[tokio::test]
+async fn a_pick_skips_a_number_another_send_is_taking_and_waits_only_when_the_tier_is_all_taken() {
+    use sea_orm::{ConnectionTrait, DatabaseBackend, TransactionTrait};
+    use spoke_bandwidth::store::{self, phone_numbers::NewNumber, phone_numbers::PickFrom};
+    let app = crate::helpers::spawn_app().await;
+    if app.db.get_database_backend() != DatabaseBackend::Postgres {
+        return; // SQLite has one connection: two picks never overlap
+    }
+    let org = app.create_org("Org").await;
+    let numbers: Vec<NewNumber> = ["+19195550001", "+19195550002", "+12125550003"]
+        .iter()
+        .map(|n| NewNumber {
+            phone_number: (*n).into(),
+            area_code: n[2..5].into(),
+            state: if n.starts_with("+1919") { "NC" } else { "NY" }.into(),
+            service_id: None,
+        })
+        .collect();
+    store::phone_numbers::upsert_active(&app.db, org, &numbers)
+        .await
+        .unwrap();
+    let now = chrono::Utc::now().timestamp_millis();
+    let take = |db: sea_orm::DatabaseConnection| async move {
+        store::phone_numbers::take_least_recently_used(
+            &db,
+            org,
+            PickFrom::AreaCode("919"),
+            now,
+            1000,
+            false,
+        )
+        .await
+        .unwrap()
+        .map(|n| n.phone_number)
+    };
+    let used = take(app.db.clone()).await.expect("a 919 number");
+    let next = if used == "+19195550001" {
+        "+19195550002"
+    } else {
+        "+19195550001"
+    };
+
+    // Another send holds the least busy number: this pick takes the other one at once.
+    let holder = app.db.begin().await.unwrap();
+    let lock = |number: &str| {
+        format!(
+            "SELECT id FROM bandwidth_phone_numbers WHERE organization_id = {org} AND phone_number = '{number}' FOR UPDATE"
+        )
+    };
+    holder.execute_unprepared(&lock(next)).await.unwrap();
+    let skipped = tokio::time::timeout(std::time::Duration::from_secs(3), take(app.db.clone()))
+        .await
+        .expect("the pick did not wait for the held number");
+    assert_eq!(skipped.as_deref(), Some(used.as_str()));
+
+    // Both 919 numbers held: the pick waits for one instead of taking the 212 number.
+    holder.execute_unprepared(&lock(&used)).await.unwrap();
+    let waiting = tokio::spawn(take(app.db.clone()));
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!waiting.is_finished(), "nothing in 919 was free");
+    holder.commit().await.unwrap();
+    let taken = tokio::time::timeout(std::time::Duration::from_secs(5), waiting)
+        .await
+        .expect("the pick went on once the numbers were free")
+        .unwrap()
+        .expect("a number");
+    assert!(taken.starts_with("+1919"), "{taken}");
+}

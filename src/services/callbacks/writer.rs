@@ -273,13 +273,47 @@ impl Writer {
         match &self.postgres {
             Some(connections) => {
                 let mut conn = connections.take().await?;
-                let mut plans = Vec::with_capacity(groups.len());
                 let mut aside = Aside::default();
-                for (events, sticky) in groups.iter().zip(sticky) {
-                    let ids = events.reported_ids();
-                    let mut statuses = HashMap::new();
-                    for round in 0..2 {
-                        if !ids.is_empty() {
+                // First as if every reported message were stored and open: the statements move
+                // only open ones, and name the reported messages they found no row for.
+                let mut plans = Vec::with_capacity(groups.len());
+                for (events, rules) in groups.iter().zip(&sticky) {
+                    let assumed: HashMap<String, String> = events
+                        .reported_ids()
+                        .into_iter()
+                        .map(|id| (id.to_owned(), OPEN_STATUSES[0].to_owned()))
+                        .collect();
+                    plans.push(plan::decide(events, rules.sticky, &assumed, &rules.consent).plan);
+                }
+                let missing: HashSet<(i32, String)> =
+                    store::callbacks::postgres::apply(&mut conn, &plans, OPEN_STATUSES)
+                        .await?
+                        .into_iter()
+                        .collect();
+                aside.failed = plans.iter().any(|p| !p.fail.is_empty());
+                if !missing.is_empty() {
+                    // The rare path: reports for messages not stored (yet). Bind those the tag
+                    // names, read their statuses again, and defer or orphan what is still missing.
+                    let mut again = Vec::new();
+                    for (events, rules) in groups.iter().zip(&sticky) {
+                        let unstored = OrgEvents {
+                            org: events.org,
+                            reports: events
+                                .reports
+                                .iter()
+                                .filter(|(_, r)| {
+                                    missing.contains(&(events.org, r.service_id.clone()))
+                                })
+                                .copied()
+                                .collect(),
+                            inbound: Vec::new(),
+                        };
+                        if unstored.reports.is_empty() {
+                            continue;
+                        }
+                        let ids = unstored.reported_ids();
+                        let mut statuses = HashMap::new();
+                        for round in 0..2 {
                             let found =
                                 store::callbacks::postgres::statuses(&mut conn, events.org, &ids)
                                     .await?;
@@ -288,28 +322,26 @@ impl Writer {
                                 .zip(found)
                                 .filter_map(|(id, s)| s.map(|s| ((*id).to_owned(), s)))
                                 .collect();
+                            if round == 1 || !bind_tagged(&self.db, &unstored, &statuses).await? {
+                                break;
+                            }
                         }
-                        if round == 1 || !bind_tagged(&self.db, events, &statuses).await? {
-                            break;
-                        }
+                        again.push(
+                            self.decide(&self.db, &unstored, rules, &statuses, &mut aside)
+                                .await?,
+                        );
                     }
-                    // Reports for messages not stored are rare: they ask the pool, not the
-                    // connection the batch holds.
-                    plans.push(
-                        self.decide(&self.db, events, &sticky, &statuses, &mut aside)
-                            .await?,
-                    );
+                    store::callbacks::postgres::apply(&mut conn, &again, OPEN_STATUSES).await?;
+                    aside.failed |= again.iter().any(|p| !p.fail.is_empty());
                 }
-                store::callbacks::postgres::apply(&mut conn, &plans, OPEN_STATUSES).await?;
                 connections.give_back(conn);
-                aside.failed = plans.iter().any(|p| !p.fail.is_empty());
                 Ok(aside)
             }
             None => {
                 let txn = self.db.begin().await?;
                 let mut plans = Vec::with_capacity(groups.len());
                 let mut aside = Aside::default();
-                for (events, sticky) in groups.iter().zip(sticky) {
+                for (events, rules) in groups.iter().zip(&sticky) {
                     let ids = events.reported_ids();
                     let mut statuses = HashMap::new();
                     for round in 0..2 {
@@ -321,7 +353,7 @@ impl Writer {
                         }
                     }
                     plans.push(
-                        self.decide(&txn, events, &sticky, &statuses, &mut aside)
+                        self.decide(&txn, events, rules, &statuses, &mut aside)
                             .await?,
                     );
                 }

@@ -108,7 +108,7 @@ where
         if store::organizations::update_settings_if(&state.db, organization_id, &stored, &new)
             .await?
         {
-            state.callbacks.forget_settings(organization_id);
+            state.forget_organization(organization_id);
             return Ok(settings);
         }
     }

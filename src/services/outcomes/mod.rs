@@ -145,9 +145,11 @@ pub async fn post(
         }
     };
     let segments = outcome.segment_count;
-    if !store::sends::settle(&state.db, message.id, SETTLE_FROM, outcome).await?
-        && let Some(segments) = segments
+    if let Some(settled) = store::sends::settle(&state.db, message.id, SETTLE_FROM, outcome).await?
     {
+        return Ok(settled);
+    }
+    if let Some(segments) = segments {
         // Its callback got there first (found by the tag); keep what only the answer says.
         store::sends::record_segment_count(&state.db, message.id, segments).await?;
     }

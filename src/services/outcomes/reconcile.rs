@@ -94,7 +94,7 @@ pub async fn reconcile(state: &AppState, message: &message::Model) -> Result<Set
     let too_late = message.send_before.is_some_and(|t| t <= now);
     if message.send_attempts < state.settings.send_max_posts as i32 && !too_late {
         let application_id = message.application_id.clone().unwrap_or_default();
-        if store::sends::begin_attempt(
+        if let Some(fresh) = store::sends::begin_attempt(
             &state.db,
             message.id,
             &["UNKNOWN"],
@@ -107,9 +107,7 @@ pub async fn reconcile(state: &AppState, message: &message::Model) -> Result<Set
                 attempt = message.send_attempts + 1,
                 "Bandwidth has no such message; posting it again"
             );
-            if let Some(fresh) = store::sends::find(&state.db, message.id).await? {
-                post(state, &client, &fresh).await?;
-            }
+            post(state, &client, &fresh).await?;
         }
         return Ok(Settled::Reposted);
     }

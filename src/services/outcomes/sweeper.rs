@@ -65,7 +65,10 @@ pub async fn sweep_once(state: &AppState) -> Result<Swept> {
             ),
             ..Default::default()
         };
-        if store::sends::settle(&state.db, message.id, &["QUEUED"], outcome).await? {
+        if store::sends::settle(&state.db, message.id, &["QUEUED"], outcome)
+            .await?
+            .is_some()
+        {
             swept.abandoned_queued += 1;
         }
     }
@@ -77,7 +80,10 @@ pub async fn sweep_once(state: &AppState) -> Result<Swept> {
             ),
             ..Default::default()
         };
-        if store::sends::settle(&state.db, message.id, &["SENDING"], outcome).await? {
+        if store::sends::settle(&state.db, message.id, &["SENDING"], outcome)
+            .await?
+            .is_some()
+        {
             swept.lost_answers += 1;
         }
     }

@@ -131,6 +131,7 @@ impl Run<'_> {
             update,
         )
         .await?;
+        self.state.forget_organization(self.organization_id);
         if !saved {
             return Err(AppError::Conflict(
                 "another provisioning run took over this organization's setup; its result is the one kept".into(),

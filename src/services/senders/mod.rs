@@ -57,9 +57,7 @@ pub async fn choose_sender(
                     .as_deref()
                     .is_some_and(|h| health::may_send_from(h, pin.paused_until_ms, now));
                 // Registration (issue #16): nor does one that cannot deliver, when enforced.
-                let deliverable = !registered_only
-                    || store::registration::is_deliverable(&state.db, org, &pin.user_number)
-                        .await?;
+                let deliverable = !registered_only || pin.deliverable;
                 if pin.active && healthy && deliverable && !moves_pin(pin.last_error_code) {
                     store::phone_numbers::touch(&state.db, org, &pin.user_number, now, cost_ms)
                         .await?;

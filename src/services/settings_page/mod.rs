@@ -302,7 +302,7 @@ pub async fn edit_organization(
 /// Spoke's `clearCachedOrgAndExtensionCaches`: forgets what this replica caches of the
 /// organization's settings (other replicas re-read within seconds on their own).
 pub fn clear_caches(state: &AppState, organization_id: i32) -> String {
-    state.callbacks.forget_settings(organization_id);
+    state.forget_organization(organization_id);
     "cleared".to_owned()
 }
 

@@ -84,11 +84,15 @@ pub async fn statuses(
 
 /// Applies the plans: one statement per organization and kind of change; one change needs no
 /// transaction (the statement is its own), several share one. A plan of nothing writes nothing.
+///
+/// Returns the reported messages (organization, Bandwidth id) that are not stored: each status
+/// statement names those of its own ids it found no message for, read in the statement's own
+/// snapshot, so a batch whose messages are all stored costs no read before its write.
 pub async fn apply(
     conn: &mut PgConnection,
     plans: &[super::OrgPlan],
     open: &[&str],
-) -> Result<(), DbErr> {
+) -> Result<Vec<(i32, String)>, DbErr> {
     let statements: usize = plans
         .iter()
         .map(|p| {
@@ -103,69 +107,88 @@ pub async fn apply(
     use sqlx::Connection as _;
     let failed = |e: sqlx::Error| DbErr::Exec(RuntimeErr::SqlxError(e.into()));
     let mut txn = conn.begin().await.map_err(failed)?;
-    apply_each(&mut txn, plans, open).await?;
-    txn.commit().await.map_err(failed)
+    let missing = apply_each(&mut txn, plans, open).await?;
+    txn.commit().await.map_err(failed)?;
+    Ok(missing)
 }
 
 async fn apply_each(
     conn: &mut PgConnection,
     plans: &[super::OrgPlan],
     open: &[&str],
-) -> Result<(), DbErr> {
+) -> Result<Vec<(i32, String)>, DbErr> {
+    let mut missing = Vec::new();
     for plan in plans {
         if !plan.deliver.is_empty() {
-            deliver(conn, plan.org, &plan.deliver, plan.sticky, open).await?;
+            for id in deliver(conn, plan.org, &plan.deliver, plan.sticky, open).await? {
+                missing.push((plan.org, id));
+            }
         }
         if !plan.fail.is_empty() {
-            fail(conn, plan.org, &plan.fail, open).await?;
+            for id in fail(conn, plan.org, &plan.fail, open).await? {
+                missing.push((plan.org, id));
+            }
         }
         if !plan.receive.is_empty() {
             receive(conn, plan.org, &plan.receive, plan.sticky).await?;
         }
     }
-    Ok(())
+    Ok(missing)
 }
+
+/// The tail of a status statement: those of its ids ($2) with no outbound message of the
+/// organization ($1). It reads the snapshot the statement started with, before its own changes.
+const NOT_STORED: &str = "SELECT e.service_id FROM unnest($2::text[]) AS e(service_id)
+         WHERE NOT EXISTS (SELECT 1 FROM bandwidth_messages m
+           WHERE m.service_id = e.service_id AND m.organization_id = $1 AND NOT m.is_from_contact)";
 
 /// `message-delivered`: moves these messages to DELIVERED where their status is still one of
 /// `open` and, with `sticky`, makes each one's sender its contact's sticky number (the last in
-/// the list for a contact named twice, as on SQLite).
+/// the list for a contact named twice, as on SQLite). Returns the ids not stored.
 async fn deliver(
     conn: &mut PgConnection,
     org: i32,
     service_ids: &[String],
     sticky: bool,
     open: &[&str],
-) -> Result<(), DbErr> {
-    let sql = "WITH moved AS (
+) -> Result<Vec<String>, DbErr> {
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!("WITH moved AS (
            UPDATE bandwidth_messages SET send_status = 'DELIVERED', updated_at = now()
            WHERE service_id = ANY($2::text[]) AND organization_id = $1 AND NOT is_from_contact
              AND send_status = ANY($4::text[])
            RETURNING service_id, contact_number, user_number
+         ),
+         pinned AS (
+           INSERT INTO bandwidth_contacts (organization_id, contact_number, user_number, opted_out, updated_at)
+           SELECT DISTINCT ON (contact_number) $1, contact_number, user_number, false, now() FROM moved
+           WHERE $3 ORDER BY contact_number, array_position($2::text[], service_id) DESC
+           ON CONFLICT (organization_id, contact_number)
+           DO UPDATE SET user_number = excluded.user_number, updated_at = excluded.updated_at
+           WHERE bandwidth_contacts.user_number IS DISTINCT FROM excluded.user_number
          )
-         INSERT INTO bandwidth_contacts (organization_id, contact_number, user_number, opted_out, updated_at)
-         SELECT DISTINCT ON (contact_number) $1, contact_number, user_number, false, now() FROM moved
-         WHERE $3 ORDER BY contact_number, array_position($2::text[], service_id) DESC
-         ON CONFLICT (organization_id, contact_number)
-         DO UPDATE SET user_number = excluded.user_number, updated_at = excluded.updated_at
-         WHERE bandwidth_contacts.user_number IS DISTINCT FROM excluded.user_number";
-    let query = sqlx::query(sql)
+         {NOT_STORED}")
+    });
+    let query = sqlx::query(SQL.as_str())
         .bind(org)
         .bind(service_ids)
         .bind(sticky)
         .bind(open);
-    execute(conn, query).await
+    not_stored(conn, query).await
 }
 
 /// `message-failed`: moves these messages to ERROR with the code and description where their
 /// status is still one of `open`, leaves each in the failure outbox (`store::failures`), and
 /// remembers each contact's last error (the last in the list for a contact named twice).
+/// Returns the ids not stored.
 async fn fail(
     conn: &mut PgConnection,
     org: i32,
     failures: &[super::Failure],
     open: &[&str],
-) -> Result<(), DbErr> {
-    let sql = "WITH ev AS (SELECT * FROM unnest($2::text[], $3::int4[], $4::text[]) WITH ORDINALITY AS e(service_id, code, description, n)),
+) -> Result<Vec<String>, DbErr> {
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!("WITH ev AS (SELECT * FROM unnest($2::text[], $3::int4[], $4::text[]) WITH ORDINALITY AS e(service_id, code, description, n)),
          failed AS (
            UPDATE bandwidth_messages m SET send_status = 'ERROR', error_code = ev.code,
              error_description = ev.description, updated_at = now()
@@ -177,25 +200,29 @@ async fn fail(
          outbox AS (
            INSERT INTO bandwidth_send_failures (organization_id, message_id, user_number, contact_number, error_code, text, created_at)
            SELECT $1, id, user_number, contact_number, error_code, text, now() FROM failed ORDER BY n
+         ),
+         remembered AS (
+           INSERT INTO bandwidth_contacts (organization_id, contact_number, opted_out, last_error_code, updated_at)
+           SELECT DISTINCT ON (contact_number) $1, contact_number, false, error_code, now() FROM failed
+           ORDER BY contact_number, n DESC
+           ON CONFLICT (organization_id, contact_number)
+           DO UPDATE SET last_error_code = excluded.last_error_code, updated_at = excluded.updated_at
          )
-         INSERT INTO bandwidth_contacts (organization_id, contact_number, opted_out, last_error_code, updated_at)
-         SELECT DISTINCT ON (contact_number) $1, contact_number, false, error_code, now() FROM failed
-         ORDER BY contact_number, n DESC
-         ON CONFLICT (organization_id, contact_number)
-         DO UPDATE SET last_error_code = excluded.last_error_code, updated_at = excluded.updated_at";
+         {NOT_STORED}")
+    });
     let (mut ids, mut codes, mut descriptions) = (Vec::new(), Vec::new(), Vec::new());
     for f in failures {
         ids.push(f.service_id.as_str());
         codes.push(f.code);
         descriptions.push(f.description.as_str());
     }
-    let query = sqlx::query(sql)
+    let query = sqlx::query(SQL.as_str())
         .bind(org)
         .bind(ids)
         .bind(codes)
         .bind(descriptions)
         .bind(open);
-    execute(conn, query).await
+    not_stored(conn, query).await
 }
 
 /// `message-received`: stores new inbound messages (an id already stored for the organization
@@ -302,6 +329,17 @@ async fn receive(
         .bind(crate::store::consent::REPLY_JOB_ATTEMPTS)
         .bind(chrono::Utc::now().timestamp_millis());
     execute(conn, query).await
+}
+
+async fn not_stored(
+    conn: &mut PgConnection,
+    query: sqlx::query::Query<'_, sqlx::Postgres, sqlx::postgres::PgArguments>,
+) -> Result<Vec<String>, DbErr> {
+    let rows = query.fetch_all(conn).await.map_err(query_error)?;
+    rows.iter()
+        .map(|row| row.try_get::<String, _>(0))
+        .collect::<Result<_, _>>()
+        .map_err(query_error)
 }
 
 async fn execute(

@@ -5,7 +5,7 @@ pub use super::entities::number_registration as number;
 pub use super::entities::tendlc_campaign as campaign;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, OnConflict, Query, SelectStatement};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query, SimpleExpr};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
@@ -266,15 +266,26 @@ pub async fn set_campaign_deliverable(
         .map(|_| ())
 }
 
-/// The organization's deliverable numbers, as a subquery for the picker's predicate
-/// (`phone_number IN (…)`), served by the `…_deliverable` index.
-pub fn deliverable_numbers(organization_id: i32) -> SelectStatement {
-    Query::select()
-        .column(number::Column::PhoneNumber)
-        .from(number::Entity)
-        .and_where(number::Column::OrganizationId.eq(organization_id))
-        .and_where(number::Column::Deliverable.eq(true))
-        .to_owned()
+/// The picker's predicate: the candidate row of `bandwidth_phone_numbers` has a deliverable
+/// registration. A correlated `EXISTS`, so each candidate the picker's index walk reaches costs
+/// one probe of the unique (organization, number) index and the walk stops at the first
+/// deliverable one; an `IN (subquery)` was read whole for every pick, growing with the pool.
+pub fn has_deliverable_registration(organization_id: i32) -> SimpleExpr {
+    use super::entities::phone_number;
+    Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from(number::Entity)
+            .and_where(
+                Expr::col((number::Entity, number::Column::OrganizationId)).eq(organization_id),
+            )
+            .and_where(
+                Expr::col((number::Entity, number::Column::PhoneNumber))
+                    .equals((phone_number::Entity, phone_number::Column::PhoneNumber)),
+            )
+            .and_where(Expr::col((number::Entity, number::Column::Deliverable)).eq(true))
+            .to_owned(),
+    )
 }
 
 /// Whether one number is deliverable.

@@ -33,31 +33,42 @@ pub async fn find(db: &impl ConnectionTrait, id: i64) -> Result<Option<message::
 }
 
 /// Moves a message from one of `from` to `SENDING` for a new post to Bandwidth, with its sender
-/// and application: counts the attempt and stamps when it started. False when another actor
-/// moved it first (then this one must not post).
+/// and application: counts the attempt and stamps when it started. Returns the message as it
+/// is now, in the same statement; `None` when another actor moved it first (then this one must
+/// not post).
 pub async fn begin_attempt(
     db: &impl ConnectionTrait,
     id: i64,
     from: &[&str],
     user_number: &str,
     application_id: &str,
-) -> Result<bool, DbErr> {
+) -> Result<Option<message::Model>, DbErr> {
     let now = chrono::Utc::now();
-    let result = message::Entity::update_many()
-        .col_expr(message::Column::SendStatus, Expr::value("SENDING"))
-        .col_expr(message::Column::UserNumber, Expr::value(user_number))
-        .col_expr(message::Column::ApplicationId, Expr::value(application_id))
-        .col_expr(
+    let mut update = Query::update();
+    update
+        .table(message::Entity)
+        .value(message::Column::SendStatus, "SENDING")
+        .value(message::Column::UserNumber, user_number)
+        .value(message::Column::ApplicationId, application_id)
+        .value(
             message::Column::SendAttempts,
             Expr::col(message::Column::SendAttempts).add(1),
         )
-        .col_expr(message::Column::AttemptedAt, Expr::value(now))
-        .col_expr(message::Column::UpdatedAt, Expr::value(now))
-        .filter(message::Column::Id.eq(id))
-        .filter(message::Column::SendStatus.is_in(from.iter().copied()))
-        .exec(db)
-        .await?;
-    Ok(result.rows_affected == 1)
+        .value(message::Column::AttemptedAt, now)
+        .value(message::Column::UpdatedAt, now)
+        .and_where(Expr::col(message::Column::Id).eq(id))
+        .and_where(Expr::col(message::Column::SendStatus).is_in(from.iter().copied()));
+    returning_one(db, update).await
+}
+
+/// Runs an `UPDATE` of messages and reads back the row it changed (`RETURNING`, one round trip).
+async fn returning_one(
+    db: &impl ConnectionTrait,
+    mut update: sea_orm::sea_query::UpdateStatement,
+) -> Result<Option<message::Model>, DbErr> {
+    update.returning_all();
+    let statement = db.get_database_backend().build(&update);
+    message::Model::find_by_statement(statement).one(db).await
 }
 
 /// The outcome of a step of the send path.
@@ -71,37 +82,32 @@ pub struct Outcome {
 }
 
 /// Records an outcome on a message still in one of `from` (fields that are `None` keep their
-/// value, except the error fields, which the outcome replaces). False when the message had
-/// already moved on (a callback got there first).
+/// value, except the error fields, which the outcome replaces) and returns the message as it is
+/// now, in the same statement. `None` when the message had already moved on (a callback got
+/// there first).
 pub async fn settle(
     db: &impl ConnectionTrait,
     id: i64,
     from: &[&str],
     outcome: Outcome,
-) -> Result<bool, DbErr> {
-    let mut update = message::Entity::update_many()
-        .col_expr(
-            message::Column::SendStatus,
-            Expr::value(outcome.send_status),
-        )
-        .col_expr(message::Column::ErrorCode, Expr::value(outcome.error_code))
-        .col_expr(
-            message::Column::ErrorDescription,
-            Expr::value(outcome.error_description),
-        )
-        .col_expr(message::Column::UpdatedAt, Expr::value(chrono::Utc::now()));
+) -> Result<Option<message::Model>, DbErr> {
+    let mut update = Query::update();
+    update
+        .table(message::Entity)
+        .value(message::Column::SendStatus, outcome.send_status)
+        .value(message::Column::ErrorCode, outcome.error_code)
+        .value(message::Column::ErrorDescription, outcome.error_description)
+        .value(message::Column::UpdatedAt, chrono::Utc::now());
     if let Some(service_id) = outcome.service_id {
-        update = update.col_expr(message::Column::ServiceId, Expr::value(service_id));
+        update.value(message::Column::ServiceId, service_id);
     }
     if let Some(segments) = outcome.segment_count {
-        update = update.col_expr(message::Column::SegmentCount, Expr::value(segments));
+        update.value(message::Column::SegmentCount, segments);
     }
-    let result = update
-        .filter(message::Column::Id.eq(id))
-        .filter(message::Column::SendStatus.is_in(from.iter().copied()))
-        .exec(db)
-        .await?;
-    Ok(result.rows_affected == 1)
+    update
+        .and_where(Expr::col(message::Column::Id).eq(id))
+        .and_where(Expr::col(message::Column::SendStatus).is_in(from.iter().copied()));
+    returning_one(db, update).await
 }
 
 /// Records Bandwidth's segment count on a message that has none yet (a callback settled the
@@ -218,35 +224,98 @@ pub struct Pin {
     /// The number's health and pause (number health decides whether the pin may send now).
     pub health: Option<String>,
     pub paused_until_ms: i64,
+    /// Whether the number's registration is deliverable (issue #16).
+    pub deliverable: bool,
 }
 
-/// The contact's pinned sender, if any.
+/// The contact's pinned sender, if any, with its number and registration: one query (the
+/// contact's row joined to its active number and that number's registration).
 pub async fn find_pin(
     db: &impl ConnectionTrait,
     organization_id: i32,
     contact_number: &str,
 ) -> Result<Option<Pin>, DbErr> {
-    let Some(row) = contact::Entity::find_by_id((organization_id, contact_number.to_owned()))
-        .one(db)
-        .await?
-    else {
+    use super::entities::number_registration as registration;
+    use sea_orm::sea_query::{Condition, JoinType};
+    #[derive(FromQueryResult)]
+    struct Row {
+        user_number: Option<String>,
+        last_error_code: Option<i32>,
+        number_id: Option<i32>,
+        health: Option<String>,
+        paused_until_ms: Option<i64>,
+        deliverable: Option<bool>,
+    }
+    let pinned = || Expr::col((contact::Entity, contact::Column::UserNumber));
+    let select = Query::select()
+        .expr_as(pinned(), "user_number")
+        .expr_as(
+            Expr::col((contact::Entity, contact::Column::LastErrorCode)),
+            "last_error_code",
+        )
+        .expr_as(
+            Expr::col((phone_number::Entity, phone_number::Column::Id)),
+            "number_id",
+        )
+        .expr_as(
+            Expr::col((phone_number::Entity, phone_number::Column::Health)),
+            "health",
+        )
+        .expr_as(
+            Expr::col((phone_number::Entity, phone_number::Column::PausedUntilMs)),
+            "paused_until_ms",
+        )
+        .expr_as(
+            Expr::col((registration::Entity, registration::Column::Deliverable)),
+            "deliverable",
+        )
+        .from(contact::Entity)
+        .join(
+            JoinType::LeftJoin,
+            phone_number::Entity,
+            Condition::all()
+                .add(
+                    Expr::col((phone_number::Entity, phone_number::Column::OrganizationId))
+                        .eq(organization_id),
+                )
+                .add(
+                    Expr::col((phone_number::Entity, phone_number::Column::PhoneNumber))
+                        .equals((contact::Entity, contact::Column::UserNumber)),
+                )
+                .add(Expr::col((phone_number::Entity, phone_number::Column::Status)).eq(ACTIVE)),
+        )
+        .join(
+            JoinType::LeftJoin,
+            registration::Entity,
+            Condition::all()
+                .add(
+                    Expr::col((registration::Entity, registration::Column::OrganizationId))
+                        .eq(organization_id),
+                )
+                .add(
+                    Expr::col((registration::Entity, registration::Column::PhoneNumber))
+                        .equals((contact::Entity, contact::Column::UserNumber)),
+                ),
+        )
+        .and_where(
+            Expr::col((contact::Entity, contact::Column::OrganizationId)).eq(organization_id),
+        )
+        .and_where(Expr::col((contact::Entity, contact::Column::ContactNumber)).eq(contact_number))
+        .to_owned();
+    let statement = db.get_database_backend().build(&select);
+    let Some(row) = Row::find_by_statement(statement).one(db).await? else {
         return Ok(None);
     };
     let Some(user_number) = row.user_number else {
         return Ok(None);
     };
-    let number = phone_number::Entity::find()
-        .filter(phone_number::Column::OrganizationId.eq(organization_id))
-        .filter(phone_number::Column::PhoneNumber.eq(user_number.as_str()))
-        .filter(phone_number::Column::Status.eq(ACTIVE))
-        .one(db)
-        .await?;
     Ok(Some(Pin {
         user_number,
-        active: number.is_some(),
+        active: row.number_id.is_some(),
         last_error_code: row.last_error_code,
-        paused_until_ms: number.as_ref().map_or(0, |n| n.paused_until_ms),
-        health: number.map(|n| n.health),
+        health: row.number_id.and(row.health),
+        paused_until_ms: row.paused_until_ms.unwrap_or(0),
+        deliverable: row.deliverable.unwrap_or(false),
     }))
 }
 
@@ -298,8 +367,14 @@ pub async fn pin(
                 .update_columns([C::UserNumber, C::UpdatedAt])
                 .action_and_where(may_replace)
                 .to_owned(),
-        );
-    db.execute(&insert).await?;
+        )
+        .returning_col(C::UserNumber);
+    #[derive(FromQueryResult)]
+    struct Pinned {
+        user_number: Option<String>,
+    }
+    let statement = db.get_database_backend().build(&insert);
+    let written = Pinned::find_by_statement(statement).one(db).await?;
     if replacing.is_some() {
         // The failure that moved the pin is dealt with; it must not move the new one.
         contact::Entity::update_many()
@@ -310,6 +385,10 @@ pub async fn pin(
             .exec(db)
             .await?;
     }
+    if let Some(written) = written {
+        return Ok(written.user_number);
+    }
+    // The pin held: another active number keeps it.
     Ok(
         contact::Entity::find_by_id((organization_id, contact_number.to_owned()))
             .one(db)

@@ -2,6 +2,8 @@
 //! choose the sender (`services::senders`), post it to Bandwidth's Messaging API and record the
 //! outcome (`services::outcomes`, which also settles sends whose answer was lost).
 
+pub mod context;
+
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -11,9 +13,7 @@ use sea_orm::SqlErr;
 use crate::error::{AppError, Result};
 use crate::services::managers;
 use crate::services::phone::PhoneNumber;
-use crate::services::{
-    bandwidth_api, consent, health, organizations, outcomes, registration, senders,
-};
+use crate::services::{bandwidth_api, consent, health, outcomes, registration, senders};
 use crate::state::AppState;
 use crate::store;
 use crate::store::entities::message;
@@ -85,23 +85,27 @@ pub async fn send_message(
         )
         .await?;
     }
-    let settings = organizations::settings(state, organization_id).await?;
+    let context = context::for_org(state, organization_id).await?;
+    let settings = &context.settings;
     // Consent first: an opted-out contact, or one outside the texting hours, is refused before
     // anything is stored or posted.
     let send_before = consent::gate::check_send(
         &state.db,
         state.clock.now(),
         organization_id,
-        &settings,
+        settings,
         &contact,
         request.consent_reply,
         request.send_before,
     )
     .await?;
-    let manager_list = managers::for_org(&state.settings.service_managers, &settings)?;
-    let picker = managers::picker_options(&settings);
-    let registered_only = registration::enforced(state, &settings);
-    let (client, account) = bandwidth_api::client_for_org(state, organization_id).await?;
+    let manager_list = managers::for_org(&state.settings.service_managers, settings)?;
+    let picker = managers::picker_options(settings);
+    let registered_only = registration::enforced(state, settings);
+    let (client, account) = match context.bandwidth.clone() {
+        Some(bandwidth) => bandwidth,
+        None => bandwidth_api::client_for_org(state, organization_id).await?,
+    };
     let application_id = account.application_id.clone().ok_or_else(|| {
         AppError::Conflict("this organization has no Bandwidth messaging application yet: run provisionBandwidth first".into())
     })?;
@@ -157,7 +161,7 @@ pub async fn send_message(
                 &manager_list,
                 picker,
                 &contact,
-                health::pace_cost_ms(&settings, segments),
+                health::pace_cost_ms(settings, segments),
                 registered_only,
             )
             .await?
@@ -183,7 +187,7 @@ pub async fn send_message(
             proposal.user_number
         }
     };
-    if !store::sends::begin_attempt(
+    let Some(sending) = store::sends::begin_attempt(
         &state.db,
         stored.id,
         &["QUEUED"],
@@ -191,15 +195,12 @@ pub async fn send_message(
         &application_id,
     )
     .await?
-    {
+    else {
         // Only the sweeper moves a QUEUED message, after SEND_TIMEOUT_MS: do not post.
         return Err(AppError::Conflict(
             "the message was given up before it could be sent; send it again with a new key".into(),
         ));
-    }
-    let sending = store::sends::find(&state.db, stored.id)
-        .await?
-        .ok_or_else(|| AppError::NotFound("the message is gone".into()))?;
+    };
     outcomes::post(state, &client, &sending).await
 }
 

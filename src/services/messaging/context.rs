@@ -1,0 +1,83 @@
+//! What every send reads of its organization — its settings, its stored Bandwidth account and a
+//! client holding the opened password — kept per organization for [`TTL`], so a send does not
+//! spend two queries and an unsealing on them each time (issue #18).
+//!
+//! Every change made on this replica forgets the organization's entry at once
+//! ([`AppState::forget_organization`]: settings, credentials, provisioning, clearCaches); a
+//! change made on another replica is seen within [`TTL`]. An account without a messaging
+//! application yet is never kept, so a send after provisioning on another replica does not wait.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::bandwidth::BandwidthClient;
+use crate::error::Result;
+use crate::services::bandwidth_api;
+use crate::services::organizations::{self, OrgSettings};
+use crate::state::AppState;
+use crate::store::entities::bandwidth_account;
+
+/// How long an entry is used before the organization is read again.
+pub const TTL: Duration = Duration::from_secs(5);
+
+/// An organization as a send needs it.
+#[derive(Debug)]
+pub struct SendContext {
+    pub settings: OrgSettings,
+    /// A client and the stored account; `None` when they could not be had (no credentials yet):
+    /// the send asks [`bandwidth_api::client_for_org`] again for the reason at the step where an
+    /// organization without credentials is refused (after the consent checks).
+    pub bandwidth: Option<(BandwidthClient, bandwidth_account::Model)>,
+}
+
+/// The entries of one replica.
+#[derive(Debug, Default)]
+pub struct SendContexts {
+    entries: Mutex<HashMap<i32, (Arc<SendContext>, Instant)>>,
+}
+
+impl SendContexts {
+    /// Drops the organization's entry: its next send reads it again.
+    pub fn forget(&self, organization_id: i32) {
+        self.entries
+            .lock()
+            .expect("not poisoned")
+            .remove(&organization_id);
+    }
+
+    fn fresh(&self, organization_id: i32) -> Option<Arc<SendContext>> {
+        let entries = self.entries.lock().expect("not poisoned");
+        let (context, read_at) = entries.get(&organization_id)?;
+        (read_at.elapsed() < TTL).then(|| context.clone())
+    }
+}
+
+/// The organization's settings, account and client: kept ones when fresh, else read now (and
+/// kept once it has a messaging application). Nothing that failed is kept.
+pub async fn for_org(state: &AppState, organization_id: i32) -> Result<Arc<SendContext>> {
+    if let Some(context) = state.send_contexts.fresh(organization_id) {
+        return Ok(context);
+    }
+    let settings = organizations::settings(state, organization_id).await?;
+    let bandwidth = bandwidth_api::client_for_org(state, organization_id)
+        .await
+        .ok();
+    let context = Arc::new(SendContext {
+        settings,
+        bandwidth,
+    });
+    if context
+        .bandwidth
+        .as_ref()
+        .is_some_and(|(_, account)| account.application_id.is_some())
+    {
+        state
+            .send_contexts
+            .entries
+            .lock()
+            .expect("not poisoned")
+            .insert(organization_id, (context.clone(), Instant::now()));
+    }
+    Ok(context)
+}
