@@ -168,8 +168,8 @@ pub enum PickFrom<'a> {
 /// in one statement: healthy or in probation and not paused (`health::pickable`), ordered by
 /// when it is under its per-number rate again (`free_at_ms`, which picking pushes `cost_ms`
 /// on: least recently used when every message costs the same). Served by an index ending in
-/// `free_at_ms`, so it reads one index entry whatever the pool's size. Two concurrent sends may
-/// take the same number, which only bends the rotation.
+/// `free_at_ms`, so it reads one live index entry whatever the pool's size (on PostgreSQL also
+/// the dead entries earlier picks left in front of it until vacuum clears them: BENCHMARKS.md).
 /// With `registered_only` (the organization enforces registration, issue #16), only numbers
 /// whose registration is deliverable are candidates.
 ///
@@ -185,30 +185,23 @@ pub async fn take_least_recently_used(
     cost_ms: i64,
     registered_only: bool,
 ) -> Result<Option<phone_number::Model>, DbErr> {
-    if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres
-        && let Some(number) = take_least_recently_used_as(
+    let take = |skip_locked| {
+        take_least_recently_used_as(
             db,
             organization_id,
             from,
             now_ms,
             cost_ms,
             registered_only,
-            true,
+            skip_locked,
         )
-        .await?
+    };
+    if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres
+        && let Some(number) = take(true).await?
     {
         return Ok(Some(number));
     }
-    take_least_recently_used_as(
-        db,
-        organization_id,
-        from,
-        now_ms,
-        cost_ms,
-        registered_only,
-        false,
-    )
-    .await
+    take(false).await
 }
 
 async fn take_least_recently_used_as(
