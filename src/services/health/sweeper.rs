@@ -8,6 +8,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
+use sea_orm::TransactionTrait;
+
 use super::settings::HealthSettings;
 use super::{HEALTHY, PROBATION, QUARANTINED, RETIRED, accounting};
 use crate::error::Result;
@@ -91,8 +93,10 @@ pub async fn sweep_once(state: &AppState) -> Result<Swept> {
             count_quarantine: false,
             probation_after_message_id: Some(mark),
         };
+        // The move and its event in one transaction: a reader never sees one without the other.
+        let txn = state.db.begin().await?;
         if store::health::change_health(
-            &state.db,
+            &txn,
             number.organization_id,
             &number.phone_number,
             QUARANTINED,
@@ -101,7 +105,7 @@ pub async fn sweep_once(state: &AppState) -> Result<Swept> {
         .await?
         {
             accounting::event(
-                &state.db,
+                &txn,
                 now,
                 &number,
                 PROBATION,
@@ -112,6 +116,7 @@ pub async fn sweep_once(state: &AppState) -> Result<Swept> {
             .await?;
             swept.to_probation += 1;
         }
+        txn.commit().await?;
     }
     for number in store::health::list_in_state(&state.db, PROBATION).await? {
         let s = settings_of(state, &mut settings, number.organization_id).await?;
@@ -136,8 +141,10 @@ pub async fn sweep_once(state: &AppState) -> Result<Swept> {
             count_quarantine: false,
             probation_after_message_id: None,
         };
+        // The move and its event in one transaction: a reader never sees one without the other.
+        let txn = state.db.begin().await?;
         if store::health::change_health(
-            &state.db,
+            &txn,
             number.organization_id,
             &number.phone_number,
             PROBATION,
@@ -146,7 +153,7 @@ pub async fn sweep_once(state: &AppState) -> Result<Swept> {
         .await?
         {
             accounting::event(
-                &state.db,
+                &txn,
                 now,
                 &number,
                 HEALTHY,
@@ -157,6 +164,7 @@ pub async fn sweep_once(state: &AppState) -> Result<Swept> {
             .await?;
             swept.to_healthy += 1;
         }
+        txn.commit().await?;
     }
     Ok(swept)
 }
