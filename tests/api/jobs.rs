@@ -285,6 +285,7 @@ async fn a_job_whose_runner_died_is_taken_over_after_its_lease() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_job_that_outlives_its_lease_while_a_second_runner_polls_runs_once() {
+    const LEASE: Duration = Duration::from_secs(1);
     let (database, org) = database_with_org().await;
     let replica_a = replica(&database).await;
     let replica_b = replica(&database).await;
@@ -301,14 +302,20 @@ async fn a_job_that_outlives_its_lease_while_a_second_runner_polls_runs_once() {
                 runs.lock().unwrap().push(job.owner.clone());
                 started.notify_one();
                 // Four leases long.
-                tokio::time::sleep(Duration::from_millis(1_200)).await;
+                tokio::time::sleep(4 * LEASE).await;
                 Ok::<_, JobFailure>("slow but done".to_owned())
             }
         }
     };
-    let (stop_a, a) = start_runner(replica_a.clone(), "runner-a", quick(2), execute.clone());
+    // A lease of 1 s, renewed every third of it: a heartbeat late by a whole lease on a slow
+    // machine is not what is tested here (300 ms lapsed once under CPU steal in CI).
+    let options = || RunnerOptions {
+        lease: LEASE,
+        ..quick(2)
+    };
+    let (stop_a, a) = start_runner(replica_a.clone(), "runner-a", options(), execute.clone());
     started.notified().await;
-    let (stop_b, b) = start_runner(replica_b, "runner-b", quick(2), execute);
+    let (stop_b, b) = start_runner(replica_b, "runner-b", options(), execute);
 
     let ended = until_ended(&replica_a, &[queued.id]).await;
     stop_a.send(()).unwrap();
