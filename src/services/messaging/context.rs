@@ -51,6 +51,13 @@ impl SendContexts {
         let (context, read_at) = entries.get(&organization_id)?;
         (read_at.elapsed() < TTL).then(|| context.clone())
     }
+
+    fn keep(&self, organization_id: i32, context: Arc<SendContext>) {
+        self.entries
+            .lock()
+            .expect("not poisoned")
+            .insert(organization_id, (context, Instant::now()));
+    }
 }
 
 /// The organization's settings, account and client: kept ones when fresh, else read now (and
@@ -72,12 +79,7 @@ pub async fn for_org(state: &AppState, organization_id: i32) -> Result<Arc<SendC
         .as_ref()
         .is_some_and(|(_, account)| account.application_id.is_some())
     {
-        state
-            .send_contexts
-            .entries
-            .lock()
-            .expect("not poisoned")
-            .insert(organization_id, (context.clone(), Instant::now()));
+        state.send_contexts.keep(organization_id, context.clone());
     }
     Ok(context)
 }

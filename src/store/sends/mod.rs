@@ -246,9 +246,11 @@ pub async fn find_pin(
         paused_until_ms: Option<i64>,
         deliverable: Option<bool>,
     }
-    let pinned = || Expr::col((contact::Entity, contact::Column::UserNumber));
     let select = Query::select()
-        .expr_as(pinned(), "user_number")
+        .expr_as(
+            Expr::col((contact::Entity, contact::Column::UserNumber)),
+            "user_number",
+        )
         .expr_as(
             Expr::col((contact::Entity, contact::Column::LastErrorCode)),
             "last_error_code",
@@ -313,7 +315,7 @@ pub async fn find_pin(
         user_number,
         active: row.number_id.is_some(),
         last_error_code: row.last_error_code,
-        health: row.number_id.and(row.health),
+        health: row.health,
         paused_until_ms: row.paused_until_ms.unwrap_or(0),
         deliverable: row.deliverable.unwrap_or(false),
     }))
