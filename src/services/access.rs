@@ -130,11 +130,10 @@ pub fn parse_organization_id(id: &str) -> Result<i32> {
 
 /// Resolves a bearer token to its caller; an unknown or revoked token is `UNAUTHENTICATED`.
 pub async fn authenticate(db: &impl ConnectionTrait, token: &str) -> Result<Caller> {
-    let user = store::users::find_user_by_token_hash(db, &hash_token(token))
+    let (user, memberships) = store::users::find_user_by_token_hash(db, &hash_token(token))
         .await?
         .ok_or(AppError::Unauthenticated)?;
-    let roles = store::users::list_memberships(db, user.id)
-        .await?
+    let roles = memberships
         .into_iter()
         .filter_map(|m| Role::parse(&m.role).map(|r| (m.organization_id, r)))
         .collect();

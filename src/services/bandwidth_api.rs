@@ -31,7 +31,16 @@ pub async fn client_for_org(
     state: &AppState,
     organization_id: i32,
 ) -> Result<(BandwidthClient, bandwidth_account::Model)> {
-    let account = store::accounts::find(&state.db, organization_id).await?.ok_or_else(|| {
+    client_for_org_on(state, &state.db, organization_id).await
+}
+
+/// [`client_for_org`], reading the account on `db` (a send's transaction).
+pub async fn client_for_org_on(
+    state: &AppState,
+    db: &impl sea_orm::ConnectionTrait,
+    organization_id: i32,
+) -> Result<(BandwidthClient, bandwidth_account::Model)> {
+    let account = store::accounts::find(db, organization_id).await?.ok_or_else(|| {
         AppError::InvalidInput("this organization has no Bandwidth credentials yet: save them with updateBandwidthCredentials".into())
     })?;
     let password = state

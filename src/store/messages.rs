@@ -21,28 +21,43 @@ pub struct NewOutbound {
     pub idempotency_key: Option<String>,
     /// Segments as we count them (Bandwidth's count replaces it once it answers).
     pub segment_count: Option<i32>,
+    /// The sender and application of its first post, when chosen: the message is recorded
+    /// `SENDING`, its first attempt started now.
+    pub sending: Option<Sending>,
 }
 
-/// Records an outbound message as `QUEUED`. With a key another message of the organization
-/// already holds, fails with a unique-constraint error (`DbErr::sql_err`).
+/// Who a message is posted from.
+#[derive(Debug, Clone)]
+pub struct Sending {
+    pub user_number: String,
+    pub application_id: String,
+}
+
+/// Records an outbound message as `SENDING` (its sender given) or `QUEUED`. With a key another
+/// message of the organization already holds, fails with a unique-constraint error
+/// (`DbErr::sql_err`).
 pub async fn insert_outbound(
     db: &impl ConnectionTrait,
     new: NewOutbound,
 ) -> Result<message::Model, DbErr> {
     let now = chrono::Utc::now();
+    let started = new.sending.is_some();
+    let (user_number, application_id) = new
+        .sending
+        .map_or((String::new(), None), |s| (s.user_number, Some(s.application_id)));
     message::ActiveModel {
         organization_id: Set(new.organization_id),
         contact_number: Set(new.contact_number),
-        user_number: Set(String::new()),
+        user_number: Set(user_number),
         is_from_contact: Set(false),
         text: Set(new.text),
         media: Set(new.media),
-        send_status: Set("QUEUED".into()),
+        send_status: Set(if started { "SENDING" } else { "QUEUED" }.into()),
         error_code: Set(None),
         error_description: Set(None),
         service_id: Set(None),
         segment_count: Set(new.segment_count),
-        application_id: Set(None),
+        application_id: Set(application_id),
         campaign_id: Set(new.campaign_id),
         contact_id: Set(new.contact_id),
         in_reply_to: Set(None),
@@ -50,8 +65,8 @@ pub async fn insert_outbound(
         created_at: Set(now),
         updated_at: Set(now),
         idempotency_key: Set(new.idempotency_key),
-        send_attempts: Set(0),
-        attempted_at: Set(None),
+        send_attempts: Set(i32::from(started)),
+        attempted_at: Set(started.then_some(now)),
         ..Default::default()
     }
     .insert(db)

@@ -1,8 +1,7 @@
 //! Queries on users, their API tokens and their memberships.
 
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
-};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, FromQueryResult, Set};
 
 use super::entities::{api_token, membership, user};
 
@@ -58,29 +57,70 @@ pub async fn insert_membership(
     .map(|_| ())
 }
 
-/// The user holding an unrevoked token with this hash.
+/// The user holding an unrevoked token with this hash, and every membership of theirs: one
+/// statement (the token, its user and the memberships joined), as every API request asks it.
 pub async fn find_user_by_token_hash(
     db: &impl ConnectionTrait,
     token_hash: &str,
-) -> Result<Option<user::Model>, DbErr> {
-    let Some(token) = api_token::Entity::find()
-        .filter(api_token::Column::TokenHash.eq(token_hash))
-        .filter(api_token::Column::RevokedAt.is_null())
-        .one(db)
-        .await?
-    else {
+) -> Result<Option<(user::Model, Vec<membership::Model>)>, DbErr> {
+    #[derive(FromQueryResult)]
+    struct Row {
+        id: i32,
+        name: String,
+        email: String,
+        is_superadmin: bool,
+        created_at: chrono::DateTime<chrono::Utc>,
+        organization_id: Option<i32>,
+        role: Option<String>,
+    }
+    let mut query = Query::select();
+    query
+        .columns([
+            (user::Entity, user::Column::Id),
+            (user::Entity, user::Column::Name),
+            (user::Entity, user::Column::Email),
+            (user::Entity, user::Column::IsSuperadmin),
+            (user::Entity, user::Column::CreatedAt),
+        ])
+        .columns([
+            (membership::Entity, membership::Column::OrganizationId),
+            (membership::Entity, membership::Column::Role),
+        ])
+        .from(api_token::Entity)
+        .inner_join(
+            user::Entity,
+            Expr::col((user::Entity, user::Column::Id))
+                .equals((api_token::Entity, api_token::Column::UserId)),
+        )
+        .left_join(
+            membership::Entity,
+            Expr::col((membership::Entity, membership::Column::UserId))
+                .equals((user::Entity, user::Column::Id)),
+        )
+        .and_where(Expr::col((api_token::Entity, api_token::Column::TokenHash)).eq(token_hash))
+        .and_where(Expr::col((api_token::Entity, api_token::Column::RevokedAt)).is_null());
+    let rows = Row::find_by_statement(db.get_database_backend().build(&query))
+        .all(db)
+        .await?;
+    let Some(first) = rows.first() else {
         return Ok(None);
     };
-    user::Entity::find_by_id(token.user_id).one(db).await
-}
-
-/// Every membership of a user.
-pub async fn list_memberships(
-    db: &impl ConnectionTrait,
-    user_id: i32,
-) -> Result<Vec<membership::Model>, DbErr> {
-    membership::Entity::find()
-        .filter(membership::Column::UserId.eq(user_id))
-        .all(db)
-        .await
+    let user = user::Model {
+        id: first.id,
+        name: first.name.clone(),
+        email: first.email.clone(),
+        is_superadmin: first.is_superadmin,
+        created_at: first.created_at,
+    };
+    let memberships = rows
+        .into_iter()
+        .filter_map(|row| {
+            Some(membership::Model {
+                user_id: row.id,
+                organization_id: row.organization_id?,
+                role: row.role?,
+            })
+        })
+        .collect();
+    Ok(Some((user, memberships)))
 }

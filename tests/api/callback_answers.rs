@@ -48,6 +48,7 @@ async fn seed_sending(app: &TestApp, org: i32, contact: &str, from: &str) -> i64
             send_before: None,
             idempotency_key: None,
             segment_count: None,
+            sending: None,
         },
     )
     .await
@@ -245,6 +246,7 @@ async fn seed_sent_from(app: &TestApp, org: i32, service_id: &str, contact: &str
             send_before: None,
             idempotency_key: None,
             segment_count: None,
+            sending: None,
         },
     )
     .await

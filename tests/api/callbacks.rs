@@ -65,6 +65,7 @@ pub(crate) async fn seed_sent(app: &TestApp, org: i32, service_id: &str) -> i64 
             send_before: None,
             idempotency_key: None,
             segment_count: None,
+            sending: None,
         },
     )
     .await

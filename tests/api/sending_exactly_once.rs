@@ -551,6 +551,7 @@ async fn a_message_left_queued_by_a_stopped_server_ends_in_error_without_being_p
             send_before: None,
             idempotency_key: None,
             segment_count: None,
+            sending: None,
         },
     )
     .await

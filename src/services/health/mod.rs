@@ -67,14 +67,15 @@ pub fn pace_cost_ms(settings: &organizations::OrgSettings, segments: i32) -> i64
 /// Refuses a send whose text is flagged for the organization (`CONTENT_FLAGGED`) or whose
 /// campaign (or organization) is paused after a volume violation (`SENDING_PAUSED`).
 pub async fn check_send(
-    state: &AppState,
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
     organization_id: i32,
     text: &str,
     campaign_id: Option<&str>,
 ) -> Result<()> {
     if !text.trim().is_empty() {
         let hash = content::content_hash(text);
-        if let Some(flag) = store::health::find_flagged(&state.db, organization_id, &hash).await?
+        if let Some(flag) = store::health::find_flagged(db, organization_id, &hash).await?
             && flag.cleared_at.is_none()
         {
             return Err(AppError::Refused(
@@ -86,9 +87,8 @@ pub async fn check_send(
             ));
         }
     }
-    let now = state.clock.now();
     let pauses =
-        store::health::find_pauses(&state.db, organization_id, campaign_id.unwrap_or("")).await?;
+        store::health::find_pauses(db, organization_id, campaign_id.unwrap_or("")).await?;
     if let Some(pause) = pauses
         .iter()
         .filter(|p| p.until > now)

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use sea_orm::SqlErr;
+use sea_orm::{ConnectionTrait, SqlErr, TransactionTrait};
 
 use crate::error::{AppError, Result};
 use crate::services::managers;
@@ -17,7 +17,7 @@ use crate::services::{bandwidth_api, consent, health, outcomes, registration, se
 use crate::state::AppState;
 use crate::store;
 use crate::store::entities::message;
-use crate::store::messages::NewOutbound;
+use crate::store::messages::{NewOutbound, Sending};
 use crate::store::sends::Outcome;
 
 /// Bandwidth's limit on text length.
@@ -65,9 +65,17 @@ pub async fn send_message(
 ) -> Result<message::Model> {
     let contact = PhoneNumber::parse(&request.contact_number).map_err(AppError::InvalidInput)?;
     validate_content(&request)?;
+    // Read before the transaction: on a miss it reads the database on a connection of its own,
+    // and SQLite's pool has one.
+    let context = context::for_org(state, organization_id).await?;
+    // Everything up to the post runs on one connection in one transaction: one commit instead
+    // of one per write, and no pooled connection's release (which costs a round trip) per
+    // statement. A refusal rolls it back: nothing is stored.
+    let txn = state.db.begin().await?;
     if let Some(key) = &request.idempotency_key
-        && let Some(first) = store::sends::find_by_key(&state.db, organization_id, key).await?
+        && let Some(first) = store::sends::find_by_key(&txn, organization_id, key).await?
     {
+        txn.rollback().await?;
         return first_send(state, first, &contact, &request).await;
     }
     if request.send_before.is_some_and(|t| t <= Utc::now()) {
@@ -78,19 +86,19 @@ pub async fn send_message(
     if request.consent_reply.is_none() {
         // Number health: a flagged text or a paused campaign is refused (a consent reply never).
         health::check_send(
-            state,
+            &txn,
+            state.clock.now(),
             organization_id,
             &request.text,
             request.campaign_id.as_deref(),
         )
         .await?;
     }
-    let context = context::for_org(state, organization_id).await?;
     let settings = &context.settings;
     // Consent first: an opted-out contact, or one outside the texting hours, is refused before
     // anything is stored or posted.
     let send_before = consent::gate::check_send(
-        &state.db,
+        &txn,
         state.clock.now(),
         organization_id,
         settings,
@@ -104,7 +112,7 @@ pub async fn send_message(
     let registered_only = registration::enforced(state, settings);
     let (client, account) = match context.bandwidth.clone() {
         Some(bandwidth) => bandwidth,
-        None => bandwidth_api::client_for_org(state, organization_id).await?,
+        None => bandwidth_api::client_for_org_on(state, &txn, organization_id).await?,
     };
     let application_id = account.application_id.clone().ok_or_else(|| {
         AppError::Conflict("this organization has no Bandwidth messaging application yet: run provisionBandwidth first".into())
@@ -113,9 +121,9 @@ pub async fn send_message(
     // A sender the request names is checked before anything is stored.
     let given = match &request.from_number {
         Some(number) => {
-            let number = given_sender(state, organization_id, number).await?;
+            let number = given_sender(&txn, organization_id, number).await?;
             if registered_only {
-                registration::check_named_sender(state, organization_id, &number).await?;
+                registration::check_named_sender(&txn, organization_id, &number).await?;
             }
             Some(number)
         }
@@ -124,8 +132,26 @@ pub async fn send_message(
 
     let media = serde_json::to_string(&request.media_urls).map_err(anyhow::Error::from)?;
     let segments = health::segments::segment_count(&request.text, !request.media_urls.is_empty());
+    let user_number = match given {
+        Some(number) => Some(number),
+        None => senders::choose_sender(
+            state,
+            &txn,
+            organization_id,
+            &manager_list,
+            picker,
+            &contact,
+            health::pace_cost_ms(settings, segments),
+            registered_only,
+        )
+        .await?
+        .map(|proposal| {
+            tracing::debug!(by = proposal.by.name(), "sender chosen");
+            proposal.user_number
+        }),
+    };
     let inserted = store::messages::insert_outbound(
-        &state.db,
+        &txn,
         NewOutbound {
             organization_id,
             contact_number: contact.as_str().to_owned(),
@@ -136,13 +162,19 @@ pub async fn send_message(
             send_before,
             idempotency_key: request.idempotency_key.clone(),
             segment_count: Some(segments),
+            sending: user_number.map(|user_number| Sending {
+                user_number,
+                application_id,
+            }),
         },
     )
     .await;
     let stored = match inserted {
         Ok(stored) => stored,
         Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-            // A concurrent request with the same key stored its message first.
+            // A concurrent request with the same key stored its message first; the pick and
+            // the pin roll back with this one.
+            txn.rollback().await?;
             let key = request.idempotency_key.as_deref().unwrap_or_default();
             let first = store::sends::find_by_key(&state.db, organization_id, key)
                 .await?
@@ -151,65 +183,39 @@ pub async fn send_message(
         }
         Err(e) => return Err(e.into()),
     };
-
-    let user_number = match given {
-        Some(number) => number,
-        None => {
-            let Some(proposal) = senders::choose_sender(
-                state,
-                organization_id,
-                &manager_list,
-                picker,
-                &contact,
-                health::pace_cost_ms(settings, segments),
-                registered_only,
-            )
+    txn.commit().await?;
+    if stored.send_status == "QUEUED" {
+        // No sender: stored, then refused. Under enforcement, say which registration is
+        // missing; otherwise there is no number.
+        let refusal = registration::preflight_refusal(state, organization_id)
             .await?
-            else {
-                // Under enforcement, say which registration is missing; otherwise there is no number.
-                let refusal = registration::preflight_refusal(state, organization_id)
-                    .await?
-                    .unwrap_or_else(|| AppError::Conflict("the message was not sent: no active sending number: buy numbers (buyPhoneNumbers) or sync them (syncPhoneNumbers)".into()));
-                store::sends::settle(
-                    &state.db,
-                    stored.id,
-                    &["QUEUED"],
-                    Outcome {
-                        send_status: "ERROR",
-                        error_description: Some(refusal.to_string()),
-                        ..Default::default()
-                    },
-                )
-                .await?;
-                return Err(refusal);
-            };
-            tracing::debug!(by = proposal.by.name(), "sender chosen");
-            proposal.user_number
-        }
-    };
-    let Some(sending) = store::sends::begin_attempt(
-        &state.db,
-        stored.id,
-        &["QUEUED"],
-        &user_number,
-        &application_id,
-    )
-    .await?
-    else {
-        // Only the sweeper moves a QUEUED message, after SEND_TIMEOUT_MS: do not post.
-        return Err(AppError::Conflict(
-            "the message was given up before it could be sent; send it again with a new key".into(),
-        ));
-    };
-    outcomes::post(state, &client, &sending).await
+            .unwrap_or_else(|| AppError::Conflict("the message was not sent: no active sending number: buy numbers (buyPhoneNumbers) or sync them (syncPhoneNumbers)".into()));
+        store::sends::settle(
+            &state.db,
+            stored.id,
+            &["QUEUED"],
+            Outcome {
+                send_status: "ERROR",
+                error_description: Some(refusal.to_string()),
+                ..Default::default()
+            },
+        )
+        .await?;
+        return Err(refusal);
+    }
+    outcomes::post(state, &client, &stored).await
 }
 
 /// The sender a request names itself (the picker is bypassed): it must be an active number
 /// of the organization.
-async fn given_sender(state: &AppState, organization_id: i32, number: &str) -> Result<String> {
+async fn given_sender(
+    db: &impl ConnectionTrait,
+    organization_id: i32,
+    number: &str,
+) -> Result<String> {
     let number = PhoneNumber::parse(number).map_err(AppError::InvalidInput)?;
     let ours = store::callbacks::active_numbers_among(
-        &state.db,
+        db,
         organization_id,
         &[number.as_str().to_owned()],
     )

@@ -191,11 +191,11 @@ pub async fn request_refresh(
 /// Refuses a sender the request names itself (a consent reply) when it cannot deliver; the
 /// caller checks only when the organization enforces registration.
 pub async fn check_named_sender(
-    state: &AppState,
+    db: &impl sea_orm::ConnectionTrait,
     organization_id: i32,
     phone_number: &str,
 ) -> Result<()> {
-    if store::registration::is_deliverable(&state.db, organization_id, phone_number).await? {
+    if store::registration::is_deliverable(db, organization_id, phone_number).await? {
         return Ok(());
     }
     Err(AppError::Refused(

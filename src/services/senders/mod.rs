@@ -9,6 +9,8 @@
 //! quarantined, or when the contact's last failure says that number cannot reach it
 //! ([`moves_pin`]).
 
+use sea_orm::ConnectionTrait;
+
 use crate::error::Result;
 use crate::services::managers::{Manager, PickerOptions, Proposal};
 use crate::services::phone::PhoneNumber;
@@ -34,6 +36,7 @@ pub fn moves_pin(last_error_code: Option<i32>) -> bool {
 /// number whose registration is not deliverable; such a pin moves like a released one.
 pub async fn choose_sender(
     state: &AppState,
+    db: &impl ConnectionTrait,
     org: i32,
     list: &[Manager],
     picker: PickerOptions,
@@ -47,7 +50,7 @@ pub async fn choose_sender(
     for manager in list {
         match manager {
             Manager::StickySender => {
-                let Some(pin) = store::sends::find_pin(&state.db, org, contact.as_str()).await?
+                let Some(pin) = store::sends::find_pin(db, org, contact.as_str()).await?
                 else {
                     continue;
                 };
@@ -59,7 +62,7 @@ pub async fn choose_sender(
                 // Registration (issue #16): nor does one that cannot deliver, when enforced.
                 let deliverable = !registered_only || pin.deliverable;
                 if pin.active && healthy && deliverable && !moves_pin(pin.last_error_code) {
-                    store::phone_numbers::touch(&state.db, org, &pin.user_number, now, cost_ms)
+                    store::phone_numbers::touch(db, org, &pin.user_number, now, cost_ms)
                         .await?;
                     return Ok(Some(Proposal {
                         user_number: pin.user_number,
@@ -72,14 +75,14 @@ pub async fn choose_sender(
             }
             Manager::NumpickerBasic => {
                 let Some(mut number) =
-                    pick_number(state, org, picker, contact, cost_ms, registered_only).await?
+                    pick_number(state, db, org, picker, contact, cost_ms, registered_only).await?
                 else {
                     continue;
                 };
                 if moving_from.as_ref() == Some(&number) {
                     // The least recently used was the number we move away from; take the next.
                     if let Some(other) =
-                        pick_number(state, org, picker, contact, cost_ms, registered_only).await?
+                        pick_number(state, db, org, picker, contact, cost_ms, registered_only).await?
                     {
                         number = other;
                     }
@@ -91,7 +94,7 @@ pub async fn choose_sender(
                     }));
                 }
                 let pinned = store::sends::pin(
-                    &state.db,
+                    db,
                     org,
                     contact.as_str(),
                     &number,
@@ -119,6 +122,7 @@ pub async fn choose_sender(
 /// tiers unless the organization turned them off); the least recently used of those.
 async fn pick_number(
     state: &AppState,
+    db: &impl ConnectionTrait,
     org: i32,
     picker: PickerOptions,
     contact: &PhoneNumber,
@@ -139,7 +143,7 @@ async fn pick_number(
     ];
     for tier in tiers.into_iter().flatten() {
         if let Some(number) = store::phone_numbers::take_least_recently_used(
-            &state.db,
+            db,
             org,
             tier,
             now,
