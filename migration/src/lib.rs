@@ -21,6 +21,7 @@ mod m20261202_000010_create_send_failures;
 mod m20261202_000015_create_opt_outs;
 mod m20261202_000016_create_registrations;
 mod m20261202_000017_number_health;
+mod m20261202_000018_index_contacts_by_sender;
 
 /// Applies this project's migrations, recorded in its own table so it can share a database with Spoke.
 pub struct Migrator;
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000015_create_opt_outs::Migration),
             Box::new(m20261202_000016_create_registrations::Migration),
             Box::new(m20261202_000017_number_health::Migration),
+            Box::new(m20261202_000018_index_contacts_by_sender::Migration),
         ]
     }
 

@@ -42,9 +42,9 @@ pub async fn insert_outbound(
 ) -> Result<message::Model, DbErr> {
     let now = chrono::Utc::now();
     let started = new.sending.is_some();
-    let (user_number, application_id) = new
-        .sending
-        .map_or((String::new(), None), |s| (s.user_number, Some(s.application_id)));
+    let (user_number, application_id) = new.sending.map_or((String::new(), None), |s| {
+        (s.user_number, Some(s.application_id))
+    });
     message::ActiveModel {
         organization_id: Set(new.organization_id),
         contact_number: Set(new.contact_number),

@@ -723,6 +723,73 @@ async fn quarantined_contacts_are_spread_over_the_siblings() {
 }
 
 #[tokio::test]
+async fn a_quarantined_number_with_thousands_of_contacts_moves_them_all_page_by_page_evenly() {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
+    use spoke_bandwidth::store::entities::contact;
+    let app = spawn_app_with_emulator().await;
+    let (org, owner) = org_with_numbers(&app, &[("919", 4)]).await;
+    let texter = app.token(org, Role::Texter).await;
+    app.graphql(
+        Some(&owner),
+        "mutation($org: String!, $input: NumberHealthSettingsInput!) { updateNumberHealthSettings(organizationId: $org, input: $input) { quarantineStrikes } }",
+        json!({"org": org.to_string(), "input": {"quarantineStrikes": 1}}),
+    )
+    .await;
+    let a = send_from(&app, &texter, org, "+19195550000", "Hi").await;
+    wait_for_last(&app, &owner, org, "+19195550000", "DELIVERED").await;
+    // 2,500 more contacts pinned to A: more than two pages of the move.
+    let pinned: Vec<contact::ActiveModel> = (1..=2500)
+        .map(|i| contact::ActiveModel {
+            organization_id: Set(org),
+            contact_number: Set(format!("+1984555{i:04}")),
+            user_number: Set(Some(a.clone())),
+            opted_out: Set(false),
+            last_error_code: Set(None),
+            updated_at: Set(chrono::Utc::now()),
+        })
+        .collect();
+    for chunk in pinned.chunks(250) {
+        contact::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(&app.db)
+            .await
+            .unwrap();
+    }
+    app.emulator_post(
+        "/_emulator/faults",
+        json!({"errorCode": 4470, "from": a, "times": 1}),
+    )
+    .await;
+    send_from(&app, &texter, org, "+19195550000", "Spam?").await;
+    wait_for_state(&app, &owner, org, &a, "QUARANTINED").await;
+    let contacts = contact::Entity::find()
+        .filter(contact::Column::OrganizationId.eq(org))
+        .all(&app.db)
+        .await
+        .unwrap();
+    let mut per_number = std::collections::HashMap::<String, usize>::new();
+    for c in &contacts {
+        *per_number
+            .entry(c.user_number.clone().unwrap_or_default())
+            .or_default() += 1;
+    }
+    assert_eq!(
+        per_number.get(&a),
+        None,
+        "every contact left A: {per_number:?}"
+    );
+    assert_eq!(per_number.values().sum::<usize>(), 2501);
+    let (least, most) = (
+        per_number.values().min().unwrap(),
+        per_number.values().max().unwrap(),
+    );
+    assert_eq!(per_number.len(), 3, "{per_number:?}");
+    assert!(
+        most - least <= 1,
+        "dealt evenly across pages: {per_number:?}"
+    );
+}
+
+#[tokio::test]
 async fn the_picker_prefers_a_number_under_its_per_number_rate() {
     let app = spawn_app_with_emulator().await;
     let (org, _owner) = org_with_numbers(&app, &[("919", 2)]).await;

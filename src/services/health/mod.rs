@@ -87,8 +87,7 @@ pub async fn check_send(
             ));
         }
     }
-    let pauses =
-        store::health::find_pauses(db, organization_id, campaign_id.unwrap_or("")).await?;
+    let pauses = store::health::find_pauses(db, organization_id, campaign_id.unwrap_or("")).await?;
     if let Some(pause) = pauses
         .iter()
         .filter(|p| p.until > now)

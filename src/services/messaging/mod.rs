@@ -214,12 +214,9 @@ async fn given_sender(
     number: &str,
 ) -> Result<String> {
     let number = PhoneNumber::parse(number).map_err(AppError::InvalidInput)?;
-    let ours = store::callbacks::active_numbers_among(
-        db,
-        organization_id,
-        &[number.as_str().to_owned()],
-    )
-    .await?;
+    let ours =
+        store::callbacks::active_numbers_among(db, organization_id, &[number.as_str().to_owned()])
+            .await?;
     if !ours.contains(number.as_str()) {
         return Err(AppError::Conflict(format!(
             "{} is not an active number of this organization; the message was not sent",

@@ -50,8 +50,7 @@ pub async fn choose_sender(
     for manager in list {
         match manager {
             Manager::StickySender => {
-                let Some(pin) = store::sends::find_pin(db, org, contact.as_str()).await?
-                else {
+                let Some(pin) = store::sends::find_pin(db, org, contact.as_str()).await? else {
                     continue;
                 };
                 // Number health: a quarantined, retired or paused number does not keep its pin.
@@ -62,8 +61,7 @@ pub async fn choose_sender(
                 // Registration (issue #16): nor does one that cannot deliver, when enforced.
                 let deliverable = !registered_only || pin.deliverable;
                 if pin.active && healthy && deliverable && !moves_pin(pin.last_error_code) {
-                    store::phone_numbers::touch(db, org, &pin.user_number, now, cost_ms)
-                        .await?;
+                    store::phone_numbers::touch(db, org, &pin.user_number, now, cost_ms).await?;
                     return Ok(Some(Proposal {
                         user_number: pin.user_number,
                         by: Manager::StickySender,
@@ -82,7 +80,8 @@ pub async fn choose_sender(
                 if moving_from.as_ref() == Some(&number) {
                     // The least recently used was the number we move away from; take the next.
                     if let Some(other) =
-                        pick_number(state, db, org, picker, contact, cost_ms, registered_only).await?
+                        pick_number(state, db, org, picker, contact, cost_ms, registered_only)
+                            .await?
                     {
                         number = other;
                     }
@@ -93,14 +92,9 @@ pub async fn choose_sender(
                         by: Manager::NumpickerBasic,
                     }));
                 }
-                let pinned = store::sends::pin(
-                    db,
-                    org,
-                    contact.as_str(),
-                    &number,
-                    moving_from.as_deref(),
-                )
-                .await?;
+                let pinned =
+                    store::sends::pin(db, org, contact.as_str(), &number, moving_from.as_deref())
+                        .await?;
                 return Ok(Some(match pinned {
                     // A concurrent first send pinned another number: use it too.
                     Some(winner) if winner != number => Proposal {

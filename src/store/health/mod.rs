@@ -391,22 +391,30 @@ pub async fn campaign_of(
         .and_then(|m| m.campaign_id))
 }
 
-/// The contacts whose sticky sender is `number`.
+/// Up to `limit` contacts whose sticky sender is `number`, in order, after `after` when given
+/// (read from the index on organization, sender and contact number alone).
 pub async fn contacts_of(
     db: &impl ConnectionTrait,
     organization_id: i32,
     number: &str,
+    after: Option<&str>,
+    limit: u64,
 ) -> Result<Vec<String>, DbErr> {
     #[derive(FromQueryResult)]
     struct Row {
         contact_number: String,
     }
-    Ok(contact::Entity::find()
+    let mut query = contact::Entity::find()
         .select_only()
         .column(contact::Column::ContactNumber)
         .filter(contact::Column::OrganizationId.eq(organization_id))
-        .filter(contact::Column::UserNumber.eq(number))
+        .filter(contact::Column::UserNumber.eq(number));
+    if let Some(after) = after {
+        query = query.filter(contact::Column::ContactNumber.gt(after));
+    }
+    Ok(query
         .order_by_asc(contact::Column::ContactNumber)
+        .limit(limit)
         .into_model::<Row>()
         .all(db)
         .await?
