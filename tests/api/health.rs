@@ -737,18 +737,18 @@ async fn a_quarantined_number_with_thousands_of_contacts_moves_them_all_page_by_
     .await;
     let a = send_from(&app, &texter, org, "+19195550000", "Hi").await;
     wait_for_last(&app, &owner, org, "+19195550000", "DELIVERED").await;
-    // 2,500 more contacts pinned to A: more than two pages of the move.
-    let pinned: Vec<contact::ActiveModel> = (1..=2500)
+    // 25,000 more contacts pinned to A: more than two pages of the move.
+    let pinned: Vec<contact::ActiveModel> = (1..=25_000)
         .map(|i| contact::ActiveModel {
             organization_id: Set(org),
-            contact_number: Set(format!("+1984555{i:04}")),
+            contact_number: Set(format!("+198455{i:05}")),
             user_number: Set(Some(a.clone())),
             opted_out: Set(false),
             last_error_code: Set(None),
             updated_at: Set(chrono::Utc::now()),
         })
         .collect();
-    for chunk in pinned.chunks(250) {
+    for chunk in pinned.chunks(1000) {
         contact::Entity::insert_many(chunk.to_vec())
             .exec_without_returning(&app.db)
             .await
@@ -777,7 +777,7 @@ async fn a_quarantined_number_with_thousands_of_contacts_moves_them_all_page_by_
         None,
         "every contact left A: {per_number:?}"
     );
-    assert_eq!(per_number.values().sum::<usize>(), 2501);
+    assert_eq!(per_number.values().sum::<usize>(), 25_001);
     let (least, most) = (
         per_number.values().min().unwrap(),
         per_number.values().max().unwrap(),

@@ -11,8 +11,10 @@ use crate::store;
 use crate::store::entities::phone_number;
 use crate::store::health::{NewHistory, Siblings};
 
-/// How many contacts are read and moved at a time: a number may hold hundreds of thousands.
-const PAGE: u64 = 1000;
+/// How many contacts are read and moved at a time: a number may hold hundreds of thousands. A
+/// page is dealt over up to every sibling with one statement per sibling, so pages are large
+/// (a few MiB of contact numbers).
+const PAGE: u64 = 10_000;
 
 /// Moves every contact pinned to `number` to its siblings, a page at a time; returns how many
 /// moved.

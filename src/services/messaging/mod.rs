@@ -135,8 +135,8 @@ pub async fn send_message(
     let user_number = match given {
         Some(number) => Some(number),
         None => senders::choose_sender(
-            state,
             &txn,
+            state.clock.now_ms(),
             organization_id,
             &manager_list,
             picker,

@@ -15,7 +15,6 @@ use crate::error::Result;
 use crate::services::managers::{Manager, PickerOptions, Proposal};
 use crate::services::phone::PhoneNumber;
 use crate::services::{area_codes, health};
-use crate::state::AppState;
 use crate::store;
 use crate::store::phone_numbers::PickFrom;
 
@@ -34,9 +33,10 @@ pub fn moves_pin(last_error_code: Option<i32>) -> bool {
 /// Runs the managers in order; the first that proposes a number wins. With `registered_only`
 /// (the organization enforces registration, issue #16) neither the pin nor the picker offers a
 /// number whose registration is not deliverable; such a pin moves like a released one.
+#[allow(clippy::too_many_arguments)] // what a choice depends on; the transaction is the caller's
 pub async fn choose_sender(
-    state: &AppState,
     db: &impl ConnectionTrait,
+    now: i64,
     org: i32,
     list: &[Manager],
     picker: PickerOptions,
@@ -45,7 +45,6 @@ pub async fn choose_sender(
     registered_only: bool,
 ) -> Result<Option<Proposal>> {
     let sticky = list.contains(&Manager::StickySender);
-    let now = state.clock.now_ms();
     let mut moving_from: Option<String> = None;
     for manager in list {
         match manager {
@@ -73,15 +72,14 @@ pub async fn choose_sender(
             }
             Manager::NumpickerBasic => {
                 let Some(mut number) =
-                    pick_number(state, db, org, picker, contact, cost_ms, registered_only).await?
+                    pick_number(db, now, org, picker, contact, cost_ms, registered_only).await?
                 else {
                     continue;
                 };
                 if moving_from.as_ref() == Some(&number) {
                     // The least recently used was the number we move away from; take the next.
                     if let Some(other) =
-                        pick_number(state, db, org, picker, contact, cost_ms, registered_only)
-                            .await?
+                        pick_number(db, now, org, picker, contact, cost_ms, registered_only).await?
                     {
                         number = other;
                     }
@@ -115,15 +113,14 @@ pub async fn choose_sender(
 /// numpicker-basic: the contact's area code, then its state, then any active number (the first two
 /// tiers unless the organization turned them off); the least recently used of those.
 async fn pick_number(
-    state: &AppState,
     db: &impl ConnectionTrait,
+    now: i64,
     org: i32,
     picker: PickerOptions,
     contact: &PhoneNumber,
     cost_ms: i64,
     registered_only: bool,
 ) -> Result<Option<String>> {
-    let now = state.clock.now_ms();
     let area_code = contact.area_code();
     let region = area_code
         .map(area_codes::region_of)
