@@ -672,18 +672,24 @@ async fn the_contacts_of_a_number_released_on_bandwidths_side_follow_it_to_a_sib
     );
 }
 
+/// Sets the organization's quarantine threshold to a single strike.
+async fn quarantine_at_one_strike(app: &TestApp, owner: &str, org: i32) {
+    let answer = app
+        .graphql(
+            Some(owner),
+            "mutation($org: String!, $input: NumberHealthSettingsInput!) { updateNumberHealthSettings(organizationId: $org, input: $input) { quarantineStrikes } }",
+            json!({"org": org.to_string(), "input": {"quarantineStrikes": 1}}),
+        )
+        .await;
+    assert!(answer["errors"].is_null(), "{answer}");
+}
+
 #[tokio::test]
 async fn quarantined_contacts_are_spread_over_the_siblings() {
     let app = spawn_app_with_emulator().await;
     let (org, owner) = org_with_numbers(&app, &[("919", 3)]).await;
     let texter = app.token(org, Role::Texter).await;
-    let update = "mutation($org: String!, $input: NumberHealthSettingsInput!) { updateNumberHealthSettings(organizationId: $org, input: $input) { quarantineStrikes } }";
-    app.graphql(
-        Some(&owner),
-        update,
-        json!({"org": org.to_string(), "input": {"quarantineStrikes": 1}}),
-    )
-    .await;
+    quarantine_at_one_strike(&app, &owner, org).await;
     // Send to 12 contacts; A serves about a third of them.
     let mut of_a = Vec::new();
     let mut a = String::new();
@@ -729,12 +735,7 @@ async fn a_quarantined_number_with_thousands_of_contacts_moves_them_all_page_by_
     let app = spawn_app_with_emulator().await;
     let (org, owner) = org_with_numbers(&app, &[("919", 4)]).await;
     let texter = app.token(org, Role::Texter).await;
-    app.graphql(
-        Some(&owner),
-        "mutation($org: String!, $input: NumberHealthSettingsInput!) { updateNumberHealthSettings(organizationId: $org, input: $input) { quarantineStrikes } }",
-        json!({"org": org.to_string(), "input": {"quarantineStrikes": 1}}),
-    )
-    .await;
+    quarantine_at_one_strike(&app, &owner, org).await;
     let a = send_from(&app, &texter, org, "+19195550000", "Hi").await;
     wait_for_last(&app, &owner, org, "+19195550000", "DELIVERED").await;
     // 25,000 more contacts pinned to A: more than two pages of the move.
