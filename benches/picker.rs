@@ -104,6 +104,8 @@ async fn fixture(pool: usize) -> Fixture {
     ))
     .await
     .unwrap();
+    // As the purchase and sync jobs do after storing numbers (PostgreSQL's planner needs them).
+    store::phone_numbers::refresh_statistics(&db).await.unwrap();
     let area_code = codes[0].to_owned();
     Fixture {
         state: area_codes::region_of(&area_code).to_owned(),

@@ -46,25 +46,16 @@ pub async fn list(
 /// the numbers a delete keeps (a contact's sticky sender) are `allocated`. Both use the store's
 /// one definition of a releasable number.
 pub async fn counts(state: &AppState, organization_id: i32) -> Result<Vec<AreaCodeCount>> {
-    let active =
-        store::phone_numbers::count_active_by_area_code(&state.db, organization_id, false).await?;
-    let releasable: std::collections::HashMap<String, i64> =
-        store::phone_numbers::count_active_by_area_code(&state.db, organization_id, true)
+    Ok(
+        store::phone_numbers::count_active_by_area_code(&state.db, organization_id)
             .await?
             .into_iter()
-            .map(|c| (c.area_code, c.count))
-            .collect();
-    Ok(active
-        .into_iter()
-        .map(|c| {
-            let available = releasable.get(&c.area_code).copied().unwrap_or(0);
-            AreaCodeCount {
+            .map(|c| AreaCodeCount {
                 state: area_codes::region_of(&c.area_code).to_owned(),
-                available,
-                allocated: c.count - available,
+                available: c.releasable,
+                allocated: c.count - c.releasable,
                 area_code: c.area_code,
-            }
-        })
+            })
         .collect())
 }
 
@@ -124,8 +115,10 @@ pub async fn run_job(
     job: jobs::JobContext,
     spec: JobSpec,
 ) -> std::result::Result<String, jobs::JobFailure> {
-    match spec {
-        JobSpec::SyncPhoneNumbers => number_jobs::sync(&state, &job)
+    let (state, job) = (&state, &job);
+    let inventory = !matches!(spec, JobSpec::ConsentReply { .. });
+    let outcome = match spec {
+        JobSpec::SyncPhoneNumbers => number_jobs::sync(state, job)
             .await
             .map(|report| report.message())
             .map_err(Into::into),
@@ -134,20 +127,26 @@ pub async fn run_job(
             limit,
             customer_order_id,
             order_id,
-        } => number_jobs::buy(&state, &job, &area_code, limit, customer_order_id, order_id).await,
+        } => number_jobs::buy(state, job, &area_code, limit, customer_order_id, order_id).await,
         JobSpec::DeletePhoneNumbers { area_code } => {
-            number_jobs::release_unused(&state, &job, &area_code)
+            number_jobs::release_unused(state, job, &area_code)
                 .await
                 .map_err(Into::into)
         }
         spec @ (JobSpec::AssignCampaign { .. } | JobSpec::RefreshRegistrations) => {
-            crate::services::registration::run_job(&state, &job, spec).await
+            crate::services::registration::run_job(state, job, spec).await
         }
         // The one job runner runs every kind; consent replies are not inventory jobs.
         JobSpec::ConsentReply { reply, message_id } => {
-            crate::services::consent_replies::run(&state, &job, &reply, message_id).await
+            crate::services::consent_replies::run(state, job, &reply, message_id).await
         }
+    };
+    // After an inventory job, even a failed one (a partial order stores what arrived): it may
+    // have stored many numbers or registrations.
+    if inventory && let Err(e) = store::phone_numbers::refresh_statistics(&state.db).await {
+        tracing::warn!(error = %e, "could not refresh the statistics of numbers and registrations; autovacuum will");
     }
+    outcome
 }
 
 #[cfg(test)]

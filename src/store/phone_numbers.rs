@@ -60,6 +60,27 @@ pub async fn upsert_active(
     Ok(())
 }
 
+/// Refreshes PostgreSQL's statistics of the numbers and registrations tables, after a job that
+/// may have stored many rows in them (SQLite plans by index shape and needs none). Without them
+/// the planner knows nothing of a freshly filled table until autovacuum analyzes it (a minute
+/// later or more) and serves an area-code or state pick from the any-number index, filtering as
+/// it walks, or drives the registration filter from every deliverable registration: at 100,000
+/// numbers a pick then takes 16–165 ms instead of under 1 ms (BENCHMARKS.md, picker). Waits at
+/// most a second for a table's lock (autovacuum may hold it); the statistics only steer plans,
+/// so the caller logs a failure and goes on.
+pub async fn refresh_statistics(db: &sea_orm::DatabaseConnection) -> Result<(), DbErr> {
+    use sea_orm::TransactionTrait;
+    if db.get_database_backend() != sea_orm::DatabaseBackend::Postgres {
+        return Ok(());
+    }
+    let txn = db.begin().await?;
+    txn.execute_unprepared("SET LOCAL lock_timeout = '1s'")
+        .await?;
+    txn.execute_unprepared("ANALYZE bandwidth_phone_numbers, bandwidth_number_registrations")
+        .await?;
+    txn.commit().await
+}
+
 /// Marks numbers of the organization released.
 pub async fn release(
     db: &impl ConnectionTrait,
@@ -102,30 +123,33 @@ pub async fn list_held(
         .await
 }
 
-/// Active numbers per area code.
+/// Active numbers per area code, and how many of them a delete would release.
 #[derive(Debug, Clone, FromQueryResult)]
 pub struct AreaCodeCount {
     pub area_code: String,
     pub count: i64,
+    pub releasable: i64,
 }
 
-/// Counts the organization's active numbers by area code; with `releasable_only`, only those
-/// a delete would release ([`releasable`]).
+/// Counts the organization's active numbers by area code, and those of them a delete would
+/// release ([`releasable`]). One statement, so both counts come from one snapshot: two reads
+/// straddling a release's commit once showed its number as neither active nor releasable.
 pub async fn count_active_by_area_code(
     db: &impl ConnectionTrait,
     organization_id: i32,
-    releasable_only: bool,
 ) -> Result<Vec<AreaCodeCount>, DbErr> {
-    let mut query = phone_number::Entity::find()
+    // COUNT of a CASE without ELSE counts the rows it matches (SUM is NUMERIC on PostgreSQL).
+    let releasable_one: Expr = Expr::case(releasable(organization_id), 1i64).into();
+    phone_number::Entity::find()
         .select_only()
         .column(phone_number::Column::AreaCode)
         .column_as(phone_number::Column::Id.count(), "count")
+        .column_as(
+            Expr::from(sea_orm::sea_query::Func::count(releasable_one)),
+            "releasable",
+        )
         .filter(phone_number::Column::OrganizationId.eq(organization_id))
-        .filter(phone_number::Column::Status.eq(ACTIVE));
-    if releasable_only {
-        query = query.filter(releasable(organization_id));
-    }
-    query
+        .filter(phone_number::Column::Status.eq(ACTIVE))
         .group_by(phone_number::Column::AreaCode)
         .order_by_asc(phone_number::Column::AreaCode)
         .into_model::<AreaCodeCount>()
@@ -213,6 +237,30 @@ async fn take_least_recently_used_as(
     registered_only: bool,
     skip_locked: bool,
 ) -> Result<Option<phone_number::Model>, DbErr> {
+    let statement = take_statement(
+        db.get_database_backend(),
+        organization_id,
+        from,
+        now_ms,
+        cost_ms,
+        registered_only,
+        skip_locked,
+    );
+    phone_number::Model::find_by_statement(statement)
+        .one(db)
+        .await
+}
+
+/// The picker's statement (public so tests can read its plan).
+pub fn take_statement(
+    backend: sea_orm::DatabaseBackend,
+    organization_id: i32,
+    from: PickFrom<'_>,
+    now_ms: i64,
+    cost_ms: i64,
+    registered_only: bool,
+    skip_locked: bool,
+) -> sea_orm::Statement {
     use sea_orm::sea_query::ExprTrait;
     let mut pick = Query::select();
     pick.column(phone_number::Column::Id)
@@ -253,10 +301,7 @@ async fn take_least_recently_used_as(
         )
         .and_where(Expr::col(phone_number::Column::Id).in_subquery(pick.to_owned()))
         .returning_all();
-    let statement = db.get_database_backend().build(&update);
-    phone_number::Model::find_by_statement(statement)
-        .one(db)
-        .await
+    backend.build(&update)
 }
 
 /// The contact's sticky number when it is still one of the organization's active numbers.

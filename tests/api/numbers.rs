@@ -2,9 +2,10 @@
 //! unused numbers, and syncing with what Bandwidth lists.
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, Set};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseBackend, Set, Statement};
 use serde_json::{Value, json};
 use spoke_bandwidth::services::jobs::{self, JobSpec};
+use spoke_bandwidth::services::area_codes;
 use spoke_bandwidth::store;
 use spoke_bandwidth::store::entities::contact;
 
@@ -95,6 +96,115 @@ async fn bought_numbers_are_stored_in_e164_with_their_region_and_service_id() {
         body.contains("<AreaCodeSearchAndOrderType>") && body.contains("<PeerId>"),
         "{body}"
     );
+}
+
+#[tokio::test]
+async fn after_a_purchase_an_area_code_pick_reads_its_area_codes_index_not_the_whole_pool() {
+    let app = spawn().await;
+    let (org, owner) = provisioned(&app).await;
+    // A pool of 10,000 numbers in 100 area codes, stored as the jobs store them.
+    let pool: Vec<store::phone_numbers::NewNumber> = include_str!("../../data/nanp-area-codes.csv")
+        .lines()
+        .skip(1)
+        .filter_map(|line| line.split(',').next())
+        .filter(|code| *code != "919")
+        .take(100)
+        .flat_map(|code| {
+            (0..100).map(move |i| store::phone_numbers::NewNumber {
+                phone_number: format!("+1{code}{:07}", 2_000_000 + i),
+                area_code: code.to_owned(),
+                state: area_codes::region_of(code).to_owned(),
+                service_id: None,
+            })
+        })
+        .collect();
+    store::phone_numbers::upsert_active(&app.db, org, &pool)
+        .await
+        .unwrap();
+    // Nine in ten on a campaign, as an assignment job leaves them.
+    app.db
+        .execute_unprepared(&format!(
+            "INSERT INTO bandwidth_number_registrations (organization_id, phone_number, kind, campaign_id, status, deliverable, updated_at) \
+             SELECT organization_id, phone_number, 'LOCAL', 'CTEST01', 'ACTIVE', id % 10 <> 0, CURRENT_TIMESTAMP \
+             FROM bandwidth_phone_numbers WHERE organization_id = {org}"
+        ))
+        .await
+        .unwrap();
+    let job = buy(&app, &owner, org, "919", 20).await;
+    assert_eq!(job["state"], "SUCCEEDED", "{job}");
+
+    let backend = app.db.get_database_backend();
+    let (explain, column) = if backend == DatabaseBackend::Postgres {
+        ("EXPLAIN", "QUERY PLAN")
+    } else {
+        ("EXPLAIN QUERY PLAN", "detail")
+    };
+    for registered_only in [false, true] {
+        let pick = store::phone_numbers::take_statement(
+            backend,
+            org,
+            store::phone_numbers::PickFrom::AreaCode("919"),
+            Utc::now().timestamp_millis(),
+            1000,
+            registered_only,
+            backend == DatabaseBackend::Postgres,
+        );
+        let plan: Vec<String> = app
+            .db
+            .query_all_raw(Statement::from_sql_and_values(
+                backend,
+                format!("{explain} {}", pick.sql),
+                pick.values.unwrap().0,
+            ))
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| row.try_get::<String>("", column).unwrap())
+            .collect();
+        let plan = plan.join("\n");
+        assert!(
+            plan.contains("bandwidth_phone_numbers_pace_area_code"),
+            "a pick in 919 (registered only: {registered_only}) should walk 919's index, not the pool or its registrations: {plan}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_phone_numbers_page_never_counts_a_number_being_released_as_allocated() {
+    let app = crate::helpers::spawn_app().await;
+    let org = app.create_org("Vote Now").await;
+    let owner = app.token(org, spoke_bandwidth::services::access::Role::Owner).await;
+    let number = |n: &str| store::phone_numbers::NewNumber {
+        phone_number: format!("+1919555{n}"),
+        area_code: "919".into(),
+        state: "North Carolina".into(),
+        service_id: None,
+    };
+    store::phone_numbers::upsert_active(&app.db, org, &[number("0100"), number("0101")])
+        .await
+        .unwrap();
+    // No contact has a sticky number, so none is allocated, whatever a release is doing.
+    let flipping = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let writer = {
+        let (db, flipping) = (app.db.clone(), flipping.clone());
+        tokio::spawn(async move {
+            while flipping.load(std::sync::atomic::Ordering::Relaxed) {
+                store::phone_numbers::release(&db, org, &["+19195550101".into()])
+                    .await
+                    .unwrap();
+                store::phone_numbers::upsert_active(&db, org, &[number("0101")])
+                    .await
+                    .unwrap();
+            }
+        })
+    };
+    for _ in 0..300 {
+        for (area_code, _, allocated) in split_counts(&app, &owner, org).await {
+            assert_eq!(allocated, 0, "{area_code} counted an unused number as allocated");
+        }
+    }
+    flipping.store(false, std::sync::atomic::Ordering::Relaxed);
+    writer.await.unwrap();
 }
 
 #[tokio::test]
