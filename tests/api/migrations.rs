@@ -74,3 +74,51 @@ async fn the_roles_of_the_first_releases_become_spokes_role_names() {
         .collect::<Vec<_>>();
     assert_eq!(roles, ["OWNER", "ADMIN", "TEXTER"]);
 }
+
+#[tokio::test]
+async fn a_numbers_deliverable_copy_follows_its_registration_whoever_writes_it() {
+    let database = fresh_database().await;
+    let db = spoke_bandwidth::store::connect(&database.url)
+        .await
+        .unwrap();
+    let before_the_copy = Migrator::migrations().len() as u32 - 1;
+    Migrator::up(&db, Some(before_the_copy)).await.unwrap();
+    for sql in [
+        "INSERT INTO bandwidth_organizations (id, name, settings, created_at) VALUES (1, 'Vote Now', '{}', CURRENT_TIMESTAMP)",
+        "INSERT INTO bandwidth_phone_numbers (organization_id, phone_number, area_code, state, status, last_used_at, created_at) VALUES
+           (1, '+19195550100', '919', 'North Carolina', 'active', 0, CURRENT_TIMESTAMP),
+           (1, '+19195550101', '919', 'North Carolina', 'active', 0, CURRENT_TIMESTAMP)",
+        "INSERT INTO bandwidth_number_registrations (organization_id, phone_number, kind, campaign_id, status, deliverable, updated_at) VALUES
+           (1, '+19195550100', 'LOCAL', 'CABC123', 'ACTIVE', true, CURRENT_TIMESTAMP),
+           (1, '+19195550101', 'LOCAL', NULL, 'NONE', false, CURRENT_TIMESTAMP)",
+    ] {
+        db.execute_unprepared(sql).await.unwrap();
+    }
+    let deliverable = || async {
+        let rows = db
+            .query_all_raw(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                "SELECT phone_number FROM bandwidth_phone_numbers WHERE deliverable ORDER BY phone_number",
+            ))
+            .await
+            .unwrap();
+        rows.iter()
+            .map(|r| r.try_get::<String>("", "phone_number").unwrap())
+            .collect::<Vec<_>>()
+    };
+    Migrator::up(&db, None).await.unwrap();
+    assert_eq!(deliverable().await, ["+19195550100"], "the copy starts from the registrations");
+
+    let steps = [
+        ("UPDATE bandwidth_number_registrations SET deliverable = true WHERE phone_number = '+19195550101'", vec!["+19195550100", "+19195550101"]),
+        ("UPDATE bandwidth_number_registrations SET deliverable = false WHERE phone_number = '+19195550100'", vec!["+19195550101"]),
+        ("DELETE FROM bandwidth_number_registrations WHERE phone_number = '+19195550101'", vec![]),
+        ("INSERT INTO bandwidth_number_registrations (organization_id, phone_number, kind, campaign_id, status, deliverable, updated_at) VALUES (1, '+19195550101', 'LOCAL', 'CABC123', 'ACTIVE', true, CURRENT_TIMESTAMP)", vec!["+19195550101"]),
+        ("DELETE FROM bandwidth_phone_numbers WHERE phone_number = '+19195550101'", vec![]),
+        ("INSERT INTO bandwidth_phone_numbers (organization_id, phone_number, area_code, state, status, last_used_at, created_at) VALUES (1, '+19195550101', '919', 'North Carolina', 'active', 0, CURRENT_TIMESTAMP)", vec!["+19195550101"]),
+    ];
+    for (sql, expected) in steps {
+        db.execute_unprepared(sql).await.unwrap();
+        assert_eq!(deliverable().await, expected, "after {sql}");
+    }
+}

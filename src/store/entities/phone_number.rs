@@ -35,6 +35,9 @@ pub struct Model {
     pub paused_until_ms: i64,
     /// Epoch ms from which it is under its per-number rate again (the picker's order).
     pub free_at_ms: i64,
+    /// Whether its registration can deliver (copied from `bandwidth_number_registrations` by
+    /// triggers; the registration-enforcing picker reads partial indexes over these).
+    pub deliverable: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

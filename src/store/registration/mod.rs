@@ -5,7 +5,7 @@ pub use super::entities::number_registration as number;
 pub use super::entities::tendlc_campaign as campaign;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query, SimpleExpr};
+use sea_orm::sea_query::{Expr, OnConflict, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
@@ -264,28 +264,6 @@ pub async fn set_campaign_deliverable(
         .exec(db)
         .await
         .map(|_| ())
-}
-
-/// The picker's predicate: the candidate row of `bandwidth_phone_numbers` has a deliverable
-/// registration. A correlated `EXISTS`, so each candidate the picker's index walk reaches costs
-/// one probe of the unique (organization, number) index and the walk stops at the first
-/// deliverable one; an `IN (subquery)` was read whole for every pick, growing with the pool.
-pub fn has_deliverable_registration(organization_id: i32) -> SimpleExpr {
-    use super::entities::phone_number;
-    Expr::exists(
-        Query::select()
-            .expr(Expr::val(1))
-            .from(number::Entity)
-            .and_where(
-                Expr::col((number::Entity, number::Column::OrganizationId)).eq(organization_id),
-            )
-            .and_where(
-                Expr::col((number::Entity, number::Column::PhoneNumber))
-                    .equals((phone_number::Entity, phone_number::Column::PhoneNumber)),
-            )
-            .and_where(Expr::col((number::Entity, number::Column::Deliverable)).eq(true))
-            .to_owned(),
-    )
 }
 
 /// Whether one number is deliverable.
