@@ -56,7 +56,8 @@ pub async fn counts(state: &AppState, organization_id: i32) -> Result<Vec<AreaCo
                 allocated: c.count - c.releasable,
                 area_code: c.area_code,
             })
-        .collect())
+            .collect(),
+    )
 }
 
 /// Queues a purchase of `limit` numbers in an area code (toll-free for 8XX prefixes). While an

@@ -279,7 +279,7 @@ pub fn take_statement(
     if registered_only {
         // The bare column, not `= $n`: PostgreSQL serves it from the partial indexes over
         // deliverable numbers only when the predicate is in the SQL text.
-        pick.and_where(Expr::col(phone_number::Column::Deliverable).into());
+        pick.and_where(Expr::col(phone_number::Column::Deliverable));
     }
     pick.order_by(
         phone_number::Column::FreeAtMs,

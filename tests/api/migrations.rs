@@ -107,15 +107,37 @@ async fn a_numbers_deliverable_copy_follows_its_registration_whoever_writes_it()
             .collect::<Vec<_>>()
     };
     Migrator::up(&db, None).await.unwrap();
-    assert_eq!(deliverable().await, ["+19195550100"], "the copy starts from the registrations");
+    assert_eq!(
+        deliverable().await,
+        ["+19195550100"],
+        "the copy starts from the registrations"
+    );
 
     let steps = [
-        ("UPDATE bandwidth_number_registrations SET deliverable = true WHERE phone_number = '+19195550101'", vec!["+19195550100", "+19195550101"]),
-        ("UPDATE bandwidth_number_registrations SET deliverable = false WHERE phone_number = '+19195550100'", vec!["+19195550101"]),
-        ("DELETE FROM bandwidth_number_registrations WHERE phone_number = '+19195550101'", vec![]),
-        ("INSERT INTO bandwidth_number_registrations (organization_id, phone_number, kind, campaign_id, status, deliverable, updated_at) VALUES (1, '+19195550101', 'LOCAL', 'CABC123', 'ACTIVE', true, CURRENT_TIMESTAMP)", vec!["+19195550101"]),
-        ("DELETE FROM bandwidth_phone_numbers WHERE phone_number = '+19195550101'", vec![]),
-        ("INSERT INTO bandwidth_phone_numbers (organization_id, phone_number, area_code, state, status, last_used_at, created_at) VALUES (1, '+19195550101', '919', 'North Carolina', 'active', 0, CURRENT_TIMESTAMP)", vec!["+19195550101"]),
+        (
+            "UPDATE bandwidth_number_registrations SET deliverable = true WHERE phone_number = '+19195550101'",
+            vec!["+19195550100", "+19195550101"],
+        ),
+        (
+            "UPDATE bandwidth_number_registrations SET deliverable = false WHERE phone_number = '+19195550100'",
+            vec!["+19195550101"],
+        ),
+        (
+            "DELETE FROM bandwidth_number_registrations WHERE phone_number = '+19195550101'",
+            vec![],
+        ),
+        (
+            "INSERT INTO bandwidth_number_registrations (organization_id, phone_number, kind, campaign_id, status, deliverable, updated_at) VALUES (1, '+19195550101', 'LOCAL', 'CABC123', 'ACTIVE', true, CURRENT_TIMESTAMP)",
+            vec!["+19195550101"],
+        ),
+        (
+            "DELETE FROM bandwidth_phone_numbers WHERE phone_number = '+19195550101'",
+            vec![],
+        ),
+        (
+            "INSERT INTO bandwidth_phone_numbers (organization_id, phone_number, area_code, state, status, last_used_at, created_at) VALUES (1, '+19195550101', '919', 'North Carolina', 'active', 0, CURRENT_TIMESTAMP)",
+            vec!["+19195550101"],
+        ),
     ];
     for (sql, expected) in steps {
         db.execute_unprepared(sql).await.unwrap();

@@ -4,8 +4,8 @@
 use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseBackend, Set, Statement};
 use serde_json::{Value, json};
-use spoke_bandwidth::services::jobs::{self, JobSpec};
 use spoke_bandwidth::services::area_codes;
+use spoke_bandwidth::services::jobs::{self, JobSpec};
 use spoke_bandwidth::store;
 use spoke_bandwidth::store::entities::contact;
 
@@ -178,7 +178,9 @@ async fn after_a_purchase_an_area_code_pick_reads_its_area_codes_index_not_the_w
 async fn the_phone_numbers_page_never_counts_a_number_being_released_as_allocated() {
     let app = crate::helpers::spawn_app().await;
     let org = app.create_org("Vote Now").await;
-    let owner = app.token(org, spoke_bandwidth::services::access::Role::Owner).await;
+    let owner = app
+        .token(org, spoke_bandwidth::services::access::Role::Owner)
+        .await;
     let number = |n: &str| store::phone_numbers::NewNumber {
         phone_number: format!("+1919555{n}"),
         area_code: "919".into(),
@@ -205,7 +207,10 @@ async fn the_phone_numbers_page_never_counts_a_number_being_released_as_allocate
     };
     for _ in 0..300 {
         for (area_code, _, allocated) in split_counts(&app, &owner, org).await {
-            assert_eq!(allocated, 0, "{area_code} counted an unused number as allocated");
+            assert_eq!(
+                allocated, 0,
+                "{area_code} counted an unused number as allocated"
+            );
         }
     }
     flipping.store(false, std::sync::atomic::Ordering::Relaxed);
