@@ -192,8 +192,8 @@ pub enum PickFrom<'a> {
 /// in one statement: healthy or in probation and not paused (`health::pickable`), ordered by
 /// when it is under its per-number rate again (`free_at_ms`, which picking pushes `cost_ms`
 /// on: least recently used when every message costs the same). Served by an index ending in
-/// `free_at_ms`, so it reads one live index entry whatever the pool's size (on PostgreSQL also
-/// the dead entries earlier picks left in front of it until vacuum clears them: BENCHMARKS.md).
+/// `free_at_ms`, so its cost does not grow with the pool's size (on PostgreSQL once the planner
+/// has statistics: [`refresh_statistics`]).
 /// With `registered_only` (the organization enforces registration, issue #16), only numbers
 /// whose registration is deliverable are candidates, read from partial indexes over those alone,
 /// so the numbers that cannot deliver (never picked, hence always first by pace) are not walked.
