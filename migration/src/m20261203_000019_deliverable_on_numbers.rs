@@ -31,21 +31,11 @@ const PACE_INDEXES: [(&str, &str); 3] = [
     ),
 ];
 
-const SQLITE_TRIGGERS: [&str; 4] = [
-    "CREATE TRIGGER bandwidth_number_registrations_deliverable_insert
-     AFTER INSERT ON bandwidth_number_registrations
-     BEGIN
-       UPDATE bandwidth_phone_numbers SET deliverable = NEW.deliverable
-       WHERE organization_id = NEW.organization_id AND phone_number = NEW.phone_number
-         AND deliverable <> NEW.deliverable;
-     END",
-    "CREATE TRIGGER bandwidth_number_registrations_deliverable_update
-     AFTER UPDATE OF deliverable ON bandwidth_number_registrations
-     BEGIN
-       UPDATE bandwidth_phone_numbers SET deliverable = NEW.deliverable
-       WHERE organization_id = NEW.organization_id AND phone_number = NEW.phone_number
-         AND deliverable <> NEW.deliverable;
-     END",
+/// SQLite: a registration inserted or its `deliverable` changed (same body), then deleted.
+const SQLITE_REGISTRATION_WRITES: [(&str, &str); 2] =
+    [("insert", "INSERT"), ("update", "UPDATE OF deliverable")];
+
+const SQLITE_TRIGGERS: [&str; 2] = [
     "CREATE TRIGGER bandwidth_number_registrations_deliverable_delete
      AFTER DELETE ON bandwidth_number_registrations
      BEGIN
@@ -115,11 +105,25 @@ impl MigrationTrait for Migration {
             ))
             .await?;
         }
-        let triggers = match manager.get_database_backend() {
-            DatabaseBackend::Postgres => POSTGRES_TRIGGERS,
-            _ => SQLITE_TRIGGERS,
-        };
-        for trigger in triggers {
+        if manager.get_database_backend() == DatabaseBackend::Postgres {
+            for trigger in POSTGRES_TRIGGERS {
+                db.execute_unprepared(trigger).await?;
+            }
+            return Ok(());
+        }
+        for (name, event) in SQLITE_REGISTRATION_WRITES {
+            db.execute_unprepared(&format!(
+                "CREATE TRIGGER bandwidth_number_registrations_deliverable_{name}
+                 AFTER {event} ON bandwidth_number_registrations
+                 BEGIN
+                   UPDATE bandwidth_phone_numbers SET deliverable = NEW.deliverable
+                   WHERE organization_id = NEW.organization_id AND phone_number = NEW.phone_number
+                     AND deliverable <> NEW.deliverable;
+                 END"
+            ))
+            .await?;
+        }
+        for trigger in SQLITE_TRIGGERS {
             db.execute_unprepared(trigger).await?;
         }
         Ok(())

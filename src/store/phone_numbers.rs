@@ -211,15 +211,16 @@ pub async fn take_least_recently_used(
     registered_only: bool,
 ) -> Result<Option<phone_number::Model>, DbErr> {
     let take = |skip_locked| {
-        take_least_recently_used_as(
-            db,
+        let statement = take_statement(
+            db.get_database_backend(),
             organization_id,
             from,
             now_ms,
             cost_ms,
             registered_only,
             skip_locked,
-        )
+        );
+        phone_number::Model::find_by_statement(statement).one(db)
     };
     if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres
         && let Some(number) = take(true).await?
@@ -227,29 +228,6 @@ pub async fn take_least_recently_used(
         return Ok(Some(number));
     }
     take(false).await
-}
-
-async fn take_least_recently_used_as(
-    db: &impl ConnectionTrait,
-    organization_id: i32,
-    from: PickFrom<'_>,
-    now_ms: i64,
-    cost_ms: i64,
-    registered_only: bool,
-    skip_locked: bool,
-) -> Result<Option<phone_number::Model>, DbErr> {
-    let statement = take_statement(
-        db.get_database_backend(),
-        organization_id,
-        from,
-        now_ms,
-        cost_ms,
-        registered_only,
-        skip_locked,
-    );
-    phone_number::Model::find_by_statement(statement)
-        .one(db)
-        .await
 }
 
 /// The picker's statement (public so tests can read its plan).

@@ -3,14 +3,20 @@
 use migration::{Migrator, MigratorTrait};
 use sea_orm::ConnectionTrait;
 
-use crate::helpers::fresh_database;
+use crate::helpers::{TestDatabase, fresh_database};
 
-#[tokio::test]
-async fn migrations_go_up_down_to_zero_and_up_again() {
+/// A fresh database (kept while the test runs) and a connection to it, no migration applied.
+async fn unmigrated() -> (TestDatabase, sea_orm::DatabaseConnection) {
     let database = fresh_database().await;
     let db = spoke_bandwidth::store::connect(&database.url)
         .await
         .unwrap();
+    (database, db)
+}
+
+#[tokio::test]
+async fn migrations_go_up_down_to_zero_and_up_again() {
+    let (_database, db) = unmigrated().await;
     let count_orgs = "SELECT COUNT(*) FROM bandwidth_organizations";
 
     Migrator::up(&db, None).await.expect("up");
@@ -36,10 +42,7 @@ async fn migrations_go_up_down_to_zero_and_up_again() {
 
 #[tokio::test]
 async fn the_roles_of_the_first_releases_become_spokes_role_names() {
-    let database = fresh_database().await;
-    let db = spoke_bandwidth::store::connect(&database.url)
-        .await
-        .unwrap();
+    let (_database, db) = unmigrated().await;
     // The eight migrations before Spoke's role ladder.
     Migrator::up(&db, Some(8))
         .await
@@ -77,10 +80,7 @@ async fn the_roles_of_the_first_releases_become_spokes_role_names() {
 
 #[tokio::test]
 async fn a_numbers_deliverable_copy_follows_its_registration_whoever_writes_it() {
-    let database = fresh_database().await;
-    let db = spoke_bandwidth::store::connect(&database.url)
-        .await
-        .unwrap();
+    let (_database, db) = unmigrated().await;
     let before_the_copy = Migrator::migrations().len() as u32 - 1;
     Migrator::up(&db, Some(before_the_copy)).await.unwrap();
     for sql in [

@@ -5,7 +5,7 @@ pub use super::entities::number_registration as number;
 pub use super::entities::tendlc_campaign as campaign;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, OnConflict, Query};
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
@@ -292,22 +292,17 @@ pub async fn list_all_numbers(
         .await
 }
 
-/// Whether one of the organization's active numbers is deliverable, in one query.
+/// Whether one of the organization's active numbers is deliverable (the copy the picker reads,
+/// so this says no exactly when an enforcing pick finds nothing).
 pub async fn has_deliverable_active(
     db: &impl ConnectionTrait,
     organization_id: i32,
 ) -> Result<bool, DbErr> {
     use super::entities::phone_number;
-    let active = Query::select()
-        .column(phone_number::Column::PhoneNumber)
-        .from(phone_number::Entity)
-        .and_where(phone_number::Column::OrganizationId.eq(organization_id))
-        .and_where(phone_number::Column::Status.eq(super::phone_numbers::ACTIVE))
-        .to_owned();
-    Ok(number::Entity::find()
-        .filter(number::Column::OrganizationId.eq(organization_id))
-        .filter(number::Column::Deliverable.eq(true))
-        .filter(number::Column::PhoneNumber.in_subquery(active))
+    Ok(phone_number::Entity::find()
+        .filter(phone_number::Column::OrganizationId.eq(organization_id))
+        .filter(phone_number::Column::Status.eq(super::phone_numbers::ACTIVE))
+        .filter(phone_number::Column::Deliverable.eq(true))
         .one(db)
         .await?
         .is_some())
