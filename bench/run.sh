@@ -13,6 +13,8 @@
 #   BENCH_STATEMENTS=1 ...            # send: also count PostgreSQL's statements per send (needs
 #                                     # pg_stat_statements in shared_preload_libraries and created
 #                                     # in the postgres database)
+#   BENCH_SCHEMA_SQL="..." ...         # PostgreSQL: SQL run after the migrations, before any load
+#                                     # (to compare a schema variant with the same build)
 #
 # Kinds (BENCH_KINDS, default all, in this order):
 #   delivered       delivery reports cycling over the 1,000 seeded messages (1,000 transitions, then reads)
@@ -40,8 +42,8 @@ SECRET="bench-session-secret-$(date +%s)"
 for tool in wrk curl python3; do
   command -v "$tool" >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk curl >/dev/null; }
 done
-cargo build --release --quiet
-BIN="$PWD/target/release/spoke-bandwidth"
+BIN="${BENCH_BIN:-}"  # another build to measure (default: this checkout's release build)
+if [ -z "$BIN" ]; then cargo build --release --quiet; BIN="$PWD/target/release/spoke-bandwidth"; fi
 WORK="$(mktemp -d)"
 PIDS=()
 cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
@@ -68,6 +70,7 @@ run_one() {
     BANDWIDTH_DASHBOARD_URL="http://127.0.0.1:$eport/api" BANDWIDTH_MESSAGING_URL="http://127.0.0.1:$eport/api/v2" RUST_LOG=warn \
     REGISTRATION_ENFORCED_DEFAULT=false
   "$BIN" migrate >/dev/null 2>&1
+  if [ "$db_kind" = postgres ] && [ -n "${BENCH_SCHEMA_SQL:-}" ]; then psql "$url" -v ON_ERROR_STOP=1 -qc "$BENCH_SCHEMA_SQL"; fi
   local org token
   org=$("$BIN" org create --name "Bench")
   token=$("$BIN" token create --org "$org" --role owner)
@@ -359,6 +362,12 @@ PY
   done
   echo "peak resident memory of the server: $(grep VmHWM /proc/$server/status | awk '{printf "%.1f MiB", $2/1024}')"
   kill "$server"; wait "$server" 2>/dev/null || true
+  if [ "$db_kind" = postgres ]; then
+    # Every message update of the run (the loads' and this script's resets), and how many were HOT
+    # (no index entry written); the server's connections flush their statistics as they close.
+    sleep 1
+    echo "message updates: $(psql "$url" -qAtc "SELECT n_tup_upd || ', HOT ' || n_tup_hot_upd || ' (' || round(100.0 * n_tup_hot_upd / greatest(n_tup_upd, 1)) || '%)' FROM pg_stat_user_tables WHERE relname = 'bandwidth_messages'")"
+  fi
   if [ "$db_kind" = postgres ] && [ -z "${BENCH_KEEP:-}" ]; then psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS $name WITH (FORCE)" >/dev/null || true; fi
 }
 

@@ -23,6 +23,7 @@ mod m20261202_000016_create_registrations;
 mod m20261202_000017_number_health;
 mod m20261202_000018_index_contacts_by_sender;
 mod m20261203_000019_deliverable_on_numbers;
+mod m20261203_000020_hot_status_moves;
 
 /// Applies this project's migrations, recorded in its own table so it can share a database with Spoke.
 pub struct Migrator;
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000017_number_health::Migration),
             Box::new(m20261202_000018_index_contacts_by_sender::Migration),
             Box::new(m20261203_000019_deliverable_on_numbers::Migration),
+            Box::new(m20261203_000020_hot_status_moves::Migration),
         ]
     }
 

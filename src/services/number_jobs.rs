@@ -162,7 +162,19 @@ pub async fn sync_location(
     site_id: &str,
     sip_peer_id: &str,
 ) -> Result<SyncReport, Failure> {
-    reconcile(state, organization_id, client, site_id, sip_peer_id, None).await
+    let report = reconcile(state, organization_id, client, site_id, sip_peer_id, None).await;
+    refresh_statistics(state).await;
+    report
+}
+
+/// After a write that may have stored many numbers or registrations (an inventory job, even a
+/// failed one, as a partial order stores what arrived; provisioning's sync): PostgreSQL's
+/// statistics of them, so the picker's plan keeps its indexes. A failure is logged, and
+/// autovacuum will do it later.
+pub(crate) async fn refresh_statistics(state: &AppState) {
+    if let Err(e) = store::phone_numbers::refresh_statistics(&state.db).await {
+        tracing::warn!(error = %e, "could not refresh the statistics of numbers and registrations; autovacuum will");
+    }
 }
 
 /// [`sync_location`], its writes made under `job`'s lease when given.

@@ -142,10 +142,8 @@ pub async fn run_job(
             crate::services::consent_replies::run(state, job, &reply, message_id).await
         }
     };
-    // After an inventory job, even a failed one (a partial order stores what arrived): it may
-    // have stored many numbers or registrations.
-    if inventory && let Err(e) = store::phone_numbers::refresh_statistics(&state.db).await {
-        tracing::warn!(error = %e, "could not refresh the statistics of numbers and registrations; autovacuum will");
+    if inventory {
+        number_jobs::refresh_statistics(state).await;
     }
     outcome
 }

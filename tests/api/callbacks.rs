@@ -4,7 +4,10 @@
 use std::sync::Arc;
 
 use base64::Engine;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, PaginatorTrait, QueryFilter,
+    Statement, TransactionTrait,
+};
 use serde_json::{Value, json};
 use spoke_bandwidth::config::Secret;
 use spoke_bandwidth::services::access::Role;
@@ -208,6 +211,69 @@ async fn the_delivery_status_only_moves_forward() {
     let row = message_row(&app, id).await;
     assert_eq!(row.send_status, "DELIVERED");
     assert_eq!(row.error_code, None);
+}
+
+#[tokio::test]
+async fn a_delivery_moves_its_message_without_an_index_entry_as_no_messages_index_holds_a_status_or_time()
+ {
+    let app = spawn_app().await;
+    let backend = app.db.get_database_backend();
+    let definitions = if backend == DatabaseBackend::Postgres {
+        "SELECT indexdef AS def FROM pg_indexes WHERE tablename = 'bandwidth_messages'"
+    } else {
+        "SELECT sql AS def FROM sqlite_master WHERE type = 'index' AND tbl_name = 'bandwidth_messages' AND sql IS NOT NULL"
+    };
+    let definitions: Vec<String> = app
+        .db
+        .query_all_raw(Statement::from_string(backend, definitions))
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.try_get::<String>("", "def").unwrap())
+        .collect();
+    assert!(
+        definitions.iter().any(|d| d.contains("open_since")),
+        "open sends are read through their own index: {definitions:?}"
+    );
+    assert!(definitions.iter().any(|d| d.contains("idempotency_key")));
+    for definition in &definitions {
+        assert!(
+            !definition.contains("send_status") && !definition.contains("updated_at"),
+            "a status move would write an entry in {definition}"
+        );
+        if definition.contains("idempotency_key") {
+            assert!(
+                definition.contains("IS NOT NULL"),
+                "a message without a key should write no entry in {definition}"
+            );
+        }
+    }
+    if backend != DatabaseBackend::Postgres {
+        return;
+    }
+    // On PostgreSQL that makes the move a HOT update: a new version on the row's page, no index
+    // entry. Counted within one transaction, where the statistics are exact and immediate.
+    let org = app.create_org("Org").await;
+    let id = seed_sent(&app, org, "bw-hot-1").await;
+    let txn = app.db.begin().await.unwrap();
+    // The SET of the delivery statement (`store::callbacks::postgres`).
+    txn.execute_unprepared(&format!(
+        "UPDATE bandwidth_messages SET send_status = 'DELIVERED', updated_at = now() WHERE id = {id}"
+    ))
+    .await
+    .unwrap();
+    let hot = txn
+        .query_one_raw(Statement::from_string(
+            backend,
+            "SELECT pg_stat_get_xact_tuples_hot_updated('bandwidth_messages'::regclass) AS hot",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<i64>("", "hot")
+        .unwrap();
+    assert_eq!(hot, 1, "the SENT → DELIVERED move should be a HOT update");
+    txn.rollback().await.unwrap();
 }
 
 #[tokio::test]

@@ -99,6 +99,33 @@ async fn bought_numbers_are_stored_in_e164_with_their_region_and_service_id() {
 }
 
 #[tokio::test]
+async fn provisioning_leaves_fresh_statistics_of_the_numbers_it_synced_for_the_picker() {
+    let app = spawn().await;
+    if app.db.get_database_backend() != DatabaseBackend::Postgres {
+        return; // SQLite plans by index shape and keeps no statistics to refresh.
+    }
+    provisioned(&app).await;
+    // Provisioning's number-sync step runs outside a job; it analyzes the tables all the same
+    // (`last_analyze` is an explicit ANALYZE's, autovacuum's is `last_autoanalyze`).
+    let analyzed = app
+        .db
+        .query_all_raw(Statement::from_string(
+            DatabaseBackend::Postgres,
+            "SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL \
+             AND relname IN ('bandwidth_phone_numbers', 'bandwidth_number_registrations') ORDER BY relname",
+        ))
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.try_get::<String>("", "relname").unwrap())
+        .collect::<Vec<_>>();
+    assert_eq!(
+        analyzed,
+        ["bandwidth_number_registrations", "bandwidth_phone_numbers"]
+    );
+}
+
+#[tokio::test]
 async fn after_a_purchase_an_area_code_pick_reads_its_area_codes_index_not_the_whole_pool() {
     let app = spawn().await;
     let (org, owner) = provisioned(&app).await;

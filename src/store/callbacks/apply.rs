@@ -90,9 +90,9 @@ pub async fn sends_in_flight(
         .from(message::Entity)
         .and_where(Expr::col(C::OrganizationId).eq(organization_id))
         .and_where(Expr::col(C::IsFromContact).eq(false))
+        .and_where(Expr::col(message::OPEN_SINCE).gt(since))
         .and_where(Expr::col(C::SendStatus).eq("SENDING"))
         .and_where(Expr::col(C::ServiceId).is_null())
-        .and_where(Expr::col(C::UpdatedAt).gt(since))
         .limit(IN_FLIGHT_ROWS)
         .to_owned();
     let statement = db.get_database_backend().build(&select);

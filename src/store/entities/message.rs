@@ -40,6 +40,13 @@ pub struct Model {
     pub attempted_at: Option<DateTimeUtc>,
 }
 
+/// `open_since`, a column the database generates from `send_status` and `updated_at`: the
+/// message's `updated_at` while its send is open (QUEUED, SENDING or UNKNOWN), NULL otherwise.
+/// Not a field, since nothing writes it; the reads of open sends filter and order on it, through
+/// the partial index `bandwidth_messages_open`. (Indexing `send_status` or `updated_at` instead
+/// would make every status move write index entries: see the migration `…_hot_status_moves`.)
+pub const OPEN_SINCE: &str = "open_since";
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

@@ -168,8 +168,9 @@ pub async fn touch(db: &impl ConnectionTrait, id: i64) -> Result<(), DbErr> {
         .map(|_| ())
 }
 
-/// Outbound messages in `status` not updated since `before`, oldest first (served by the
-/// `bandwidth_messages_open_sends` index).
+/// Outbound messages in `status` (an open one) not updated since `before`, oldest first. They
+/// are read through `open_since` (`updated_at` while a send is open), whose partial index holds
+/// only the open sends.
 pub async fn list_stale(
     db: &impl ConnectionTrait,
     status: &str,
@@ -177,10 +178,10 @@ pub async fn list_stale(
     limit: u64,
 ) -> Result<Vec<message::Model>, DbErr> {
     message::Entity::find()
+        .filter(Expr::col(message::OPEN_SINCE).lt(before))
         .filter(message::Column::SendStatus.eq(status))
-        .filter(message::Column::UpdatedAt.lt(before))
         .filter(message::Column::IsFromContact.eq(false))
-        .order_by_asc(message::Column::UpdatedAt)
+        .order_by_asc(Expr::col(message::OPEN_SINCE))
         .limit(limit)
         .all(db)
         .await
