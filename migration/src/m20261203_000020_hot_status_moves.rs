@@ -6,8 +6,8 @@
 //! The two indexes that held them served the reads of open sends (QUEUED, SENDING, UNKNOWN):
 //! the sweeper's stale sends and the callback path's sends in flight. Both now read
 //! `open_since`, a generated column that is the message's `updated_at` while its send is open
-//! and NULL otherwise, through one partial index of the few open rows. A move between two
-//! closed statuses (SENT → DELIVERED, SENT → ERROR) leaves it NULL, so it blocks nothing.
+//! and NULL otherwise, through one partial index of the few open rows. A report's move from
+//! SENT (to DELIVERED or ERROR) leaves it NULL, so it blocks nothing.
 //!
 //! On PostgreSQL the table also gets a fillfactor, so that a row's page has room for its next
 //! version (HOT needs the new version on the same page).
@@ -76,15 +76,14 @@ impl MigrationTrait for Migration {
         if manager.get_database_backend() == DatabaseBackend::Postgres {
             statements.push("ALTER TABLE bandwidth_messages RESET (fillfactor)");
         }
-        let statements: Vec<String> = statements.into_iter().map(str::to_owned).collect();
         run(manager, &statements).await
     }
 }
 
-async fn run(manager: &SchemaManager<'_>, statements: &[String]) -> Result<(), DbErr> {
+async fn run(manager: &SchemaManager<'_>, statements: &[impl AsRef<str>]) -> Result<(), DbErr> {
     let db = manager.get_connection();
     for statement in statements {
-        db.execute_unprepared(statement).await?;
+        db.execute_unprepared(statement.as_ref()).await?;
     }
     Ok(())
 }
