@@ -214,8 +214,7 @@ async fn the_delivery_status_only_moves_forward() {
 }
 
 #[tokio::test]
-async fn a_delivery_moves_its_message_without_an_index_entry_as_no_messages_index_holds_a_status_or_time()
- {
+async fn a_delivery_writes_no_index_entry_as_no_messages_index_holds_its_status() {
     let app = spawn_app().await;
     let backend = app.db.get_database_backend();
     let definitions = if backend == DatabaseBackend::Postgres {
