@@ -276,6 +276,39 @@ async fn a_delivery_writes_no_index_entry_as_no_messages_index_holds_its_status(
 }
 
 #[tokio::test]
+async fn a_callback_whose_rows_another_transaction_holds_is_refused_at_once_and_stored_when_retried()
+ {
+    let app = spawn_app().await;
+    if app.db.get_database_backend() != DatabaseBackend::Postgres {
+        return; // SQLite has one writer at a time: there is no row lock to wait for.
+    }
+    let org = app.create_org("Org").await;
+    let id = seed_sent(&app, org, "bw-locked-1").await;
+    // Another writer (a concurrent batch, a sweeper) holds the message's row.
+    let holder = app.db.begin().await.unwrap();
+    holder
+        .execute_unprepared(&format!(
+            "SELECT id FROM bandwidth_messages WHERE id = {id} FOR UPDATE"
+        ))
+        .await
+        .unwrap();
+    let event = json!([status_event("message-delivered", org, "bw-locked-1")]);
+
+    // The writer gives up after its lock timeout, not after the 8 s a request may wait in all.
+    let refused = post(&app, org, Some(basic(org, &app.address)), event.to_string()).await;
+    assert_eq!(refused.status(), 503);
+    assert_eq!(
+        refused.text().await.unwrap(),
+        "the callback could not be stored; Bandwidth should retry"
+    );
+    holder.rollback().await.unwrap();
+    assert_eq!(message_row(&app, id).await.send_status, "SENT");
+
+    assert_eq!(post_events(&app, org, event).await, 200);
+    assert_eq!(message_row(&app, id).await.send_status, "DELIVERED");
+}
+
+#[tokio::test]
 async fn one_callback_posted_five_times_has_one_effect() {
     let app = spawn_app().await;
     let org = app.create_org("Org").await;

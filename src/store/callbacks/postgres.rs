@@ -20,6 +20,13 @@ use sea_orm::{DatabaseConnection, DbErr, RuntimeErr};
 /// How long opening a connection may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How long a batch waits for a row lock another transaction holds (a send, the sweeper, a
+/// job; with several writer slots, another batch). Past it the batch fails, its requests are
+/// retried one by one and answered 503 if they fail again, and the writer goes on with the next
+/// batch instead of every callback waiting behind one lock until its 8 s run out. Ordinary
+/// waits last one short transaction, about a millisecond.
+pub const LOCK_TIMEOUT: &str = "100ms";
+
 /// PostgreSQL connections held by the callback writer instead of pooled.
 pub struct HeldConnections {
     options: Arc<PgConnectOptions>,
@@ -27,10 +34,17 @@ pub struct HeldConnections {
 }
 
 impl HeldConnections {
-    /// Connections to the database of `db`'s pool, with its options, opened when first needed.
+    /// Connections to the database of `db`'s pool, with its options and [`LOCK_TIMEOUT`],
+    /// opened when first needed.
     pub fn to_database_of(db: &DatabaseConnection) -> Self {
+        let options = db.get_postgres_connection_pool().connect_options();
         Self {
-            options: db.get_postgres_connection_pool().connect_options(),
+            options: Arc::new(
+                options
+                    .as_ref()
+                    .clone()
+                    .options([("lock_timeout", LOCK_TIMEOUT)]),
+            ),
             idle: Mutex::default(),
         }
     }
