@@ -16,7 +16,7 @@ use spoke_bandwidth::store;
 use spoke_bandwidth::store::entities::{contact, message};
 use spoke_bandwidth::store::messages::{NewOutbound, SendUpdate};
 
-use crate::helpers::{SESSION_SECRET, TestApp, spawn_app};
+use crate::helpers::{SESSION_SECRET, TestApp, spawn_app, texts};
 
 pub(crate) const CONTACT: &str = "+19195550123";
 pub(crate) const OUR_NUMBER: &str = "+19195550100";
@@ -217,19 +217,15 @@ async fn the_delivery_status_only_moves_forward() {
 async fn a_delivery_writes_no_index_entry_as_no_messages_index_holds_its_status() {
     let app = spawn_app().await;
     let backend = app.db.get_database_backend();
-    let definitions = if backend == DatabaseBackend::Postgres {
-        "SELECT indexdef AS def FROM pg_indexes WHERE tablename = 'bandwidth_messages'"
-    } else {
-        "SELECT sql AS def FROM sqlite_master WHERE type = 'index' AND tbl_name = 'bandwidth_messages' AND sql IS NOT NULL"
-    };
-    let definitions: Vec<String> = app
-        .db
-        .query_all_raw(Statement::from_string(backend, definitions))
-        .await
-        .unwrap()
-        .iter()
-        .map(|row| row.try_get::<String>("", "def").unwrap())
-        .collect();
+    let definitions = texts(
+        &app.db,
+        if backend == DatabaseBackend::Postgres {
+            "SELECT indexdef FROM pg_indexes WHERE tablename = 'bandwidth_messages'"
+        } else {
+            "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'bandwidth_messages' AND sql IS NOT NULL"
+        },
+    )
+    .await;
     assert!(
         definitions.iter().any(|d| d.contains("open_since")),
         "open sends are read through their own index: {definitions:?}"

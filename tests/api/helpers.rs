@@ -305,6 +305,19 @@ fn capture_logs() {
         .try_init();
 }
 
+/// The first column of each row `sql` returns, as text.
+pub async fn texts(db: &impl ConnectionTrait, sql: &str) -> Vec<String> {
+    db.query_all_raw(sea_orm::Statement::from_string(
+        db.get_database_backend(),
+        sql,
+    ))
+    .await
+    .unwrap()
+    .iter()
+    .map(|row| row.try_get_by_index::<String>(0).unwrap())
+    .collect()
+}
+
 /// Runs the futures concurrently on this task and collects their outputs in order.
 pub async fn futures_join_all<F: std::future::Future>(
     futures: impl Iterator<Item = F>,

@@ -3,7 +3,7 @@
 use migration::{Migrator, MigratorTrait};
 use sea_orm::ConnectionTrait;
 
-use crate::helpers::{TestDatabase, fresh_database};
+use crate::helpers::{TestDatabase, fresh_database, texts};
 
 /// A fresh database (kept while the test runs) and a connection to it, no migration applied.
 async fn unmigrated() -> (TestDatabase, sea_orm::DatabaseConnection) {
@@ -65,16 +65,11 @@ async fn the_roles_of_the_first_releases_become_spokes_role_names() {
         .unwrap();
     }
     Migrator::up(&db, None).await.expect("up");
-    let roles = db
-        .query_all_raw(sea_orm::Statement::from_string(
-            db.get_database_backend(),
-            "SELECT role FROM bandwidth_memberships ORDER BY user_id",
-        ))
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|row| row.try_get::<String>("", "role").unwrap())
-        .collect::<Vec<_>>();
+    let roles = texts(
+        &db,
+        "SELECT role FROM bandwidth_memberships ORDER BY user_id",
+    )
+    .await;
     assert_eq!(roles, ["OWNER", "ADMIN", "TEXTER"]);
 }
 
@@ -94,17 +89,11 @@ async fn a_numbers_deliverable_copy_follows_its_registration_whoever_writes_it()
     ] {
         db.execute_unprepared(sql).await.unwrap();
     }
-    let deliverable = || async {
-        let rows = db
-            .query_all_raw(sea_orm::Statement::from_string(
-                db.get_database_backend(),
-                "SELECT phone_number FROM bandwidth_phone_numbers WHERE deliverable ORDER BY phone_number",
-            ))
-            .await
-            .unwrap();
-        rows.iter()
-            .map(|r| r.try_get::<String>("", "phone_number").unwrap())
-            .collect::<Vec<_>>()
+    let deliverable = || {
+        texts(
+            &db,
+            "SELECT phone_number FROM bandwidth_phone_numbers WHERE deliverable ORDER BY phone_number",
+        )
     };
     Migrator::up(&db, None).await.unwrap();
     assert_eq!(

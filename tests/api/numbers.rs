@@ -9,7 +9,7 @@ use spoke_bandwidth::services::jobs::{self, JobSpec};
 use spoke_bandwidth::store;
 use spoke_bandwidth::store::entities::contact;
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, texts};
 use crate::provisioning::{address, buy, org_with_credentials, provision, requests, wait_for_job};
 
 const COUNTS: &str = "query($org: String!) { organization(id: $org) { phoneNumberCounts { areaCode state availableCount allocatedCount } } }";
@@ -107,18 +107,12 @@ async fn provisioning_leaves_fresh_statistics_of_the_numbers_it_synced_for_the_p
     provisioned(&app).await;
     // Provisioning's number-sync step runs outside a job; it analyzes the tables all the same
     // (`last_analyze` is an explicit ANALYZE's, autovacuum's is `last_autoanalyze`).
-    let analyzed = app
-        .db
-        .query_all_raw(Statement::from_string(
-            DatabaseBackend::Postgres,
-            "SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL \
-             AND relname IN ('bandwidth_phone_numbers', 'bandwidth_number_registrations') ORDER BY relname",
-        ))
-        .await
-        .unwrap()
-        .iter()
-        .map(|row| row.try_get::<String>("", "relname").unwrap())
-        .collect::<Vec<_>>();
+    let analyzed = texts(
+        &app.db,
+        "SELECT relname::text FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL \
+         AND relname IN ('bandwidth_phone_numbers', 'bandwidth_number_registrations') ORDER BY relname",
+    )
+    .await;
     assert_eq!(
         analyzed,
         ["bandwidth_number_registrations", "bandwidth_phone_numbers"]

@@ -37,14 +37,9 @@ impl HeldConnections {
     /// Connections to the database of `db`'s pool, with its options and [`LOCK_TIMEOUT`],
     /// opened when first needed.
     pub fn to_database_of(db: &DatabaseConnection) -> Self {
-        let options = db.get_postgres_connection_pool().connect_options();
+        let options = (*db.get_postgres_connection_pool().connect_options()).clone();
         Self {
-            options: Arc::new(
-                options
-                    .as_ref()
-                    .clone()
-                    .options([("lock_timeout", LOCK_TIMEOUT)]),
-            ),
+            options: Arc::new(options.options([("lock_timeout", LOCK_TIMEOUT)])),
             idle: Mutex::default(),
         }
     }
