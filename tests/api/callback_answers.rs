@@ -488,3 +488,16 @@ async fn sqlite_syncs_every_commit_so_an_acknowledged_callback_survives_power_lo
     let mode: String = journal.try_get_by_index(0).unwrap();
     assert_eq!(mode, "wal");
 }
+
+#[tokio::test]
+async fn a_stored_callback_shows_in_the_writer_batch_size_and_commit_time_metrics() {
+    let app = spawn_app().await;
+    let org = app.create_org("Org").await;
+    let body = json!([received_event("in-for-metrics", "hello")]);
+    assert_eq!(post_events(&app, org, body).await, 200);
+
+    let text = metrics(&app).await;
+    for name in ["callback_batch_requests", "callback_batch_seconds"] {
+        assert!(text.contains(name), "{name} in /metrics:\n{text}");
+    }
+}

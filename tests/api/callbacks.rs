@@ -13,6 +13,8 @@ use spoke_bandwidth::config::Secret;
 use spoke_bandwidth::services::access::Role;
 use spoke_bandwidth::services::webhook_auth;
 use spoke_bandwidth::store;
+use spoke_bandwidth::store::callbacks::OrgPlan;
+use spoke_bandwidth::store::callbacks::postgres::{self, HeldConnections};
 use spoke_bandwidth::store::entities::{contact, message};
 use spoke_bandwidth::store::messages::{NewOutbound, SendUpdate};
 
@@ -302,6 +304,51 @@ async fn a_callback_whose_rows_another_transaction_holds_is_refused_at_once_and_
 
     assert_eq!(post_events(&app, org, event).await, 200);
     assert_eq!(message_row(&app, id).await.send_status, "DELIVERED");
+}
+
+#[tokio::test]
+async fn the_writers_batch_statements_are_planned_once_not_at_every_batch() {
+    let app = spawn_app().await;
+    if app.db.get_database_backend() != DatabaseBackend::Postgres {
+        return; // SQLite's statements are the portable path's, planned by SQLite.
+    }
+    let org = app.create_org("Org").await;
+    let connections = HeldConnections::to_database_of(&app.db);
+    let mut conn = connections.take().await.unwrap();
+    // Left to itself, PostgreSQL plans a prepared statement for its values at its first five
+    // executions, then uses the generic plan only if that looks no dearer (against a table of
+    // 400,000 messages it never did, and planned every batch again).
+    for batch in 0..8 {
+        let mut deliver = Vec::new();
+        for n in 0..8 {
+            let id = format!("bw-planned-{batch}-{n}");
+            seed_sent(&app, org, &id).await;
+            deliver.push(id);
+        }
+        let plan = OrgPlan {
+            org,
+            sticky: true,
+            deliver,
+            ..Default::default()
+        };
+        let missing = postgres::apply(&mut conn, &[plan], &["SENT"])
+            .await
+            .unwrap();
+        assert!(missing.is_empty());
+    }
+
+    let plans = sea_orm::sqlx::query_as::<_, (i64, i64)>(
+        "SELECT generic_plans, custom_plans FROM pg_prepared_statements \
+         WHERE statement LIKE '%UPDATE bandwidth_messages SET send_status = ''DELIVERED''%'",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(
+        plans,
+        (8, 0),
+        "(generic, custom) plans of the delivery statement"
+    );
 }
 
 #[tokio::test]

@@ -208,11 +208,14 @@ impl Writer {
     /// request cannot fail the others, and only what committed is acknowledged.
     async fn write_batch(&self, batch: Vec<Submission>) {
         metrics::histogram!("callback_batch_requests").record(batch.len() as f64);
+        let started = Instant::now();
         let requests: Vec<(i32, &[Effect])> = batch
             .iter()
             .map(|s| (s.organization_id, s.effects.as_slice()))
             .collect();
-        match self.apply(&requests).await {
+        let applied = self.apply(&requests).await;
+        metrics::histogram!("callback_batch_seconds").record(started.elapsed().as_secs_f64());
+        match applied {
             Ok(deferred) => {
                 for submission in batch {
                     let answer = answer_for(&submission, &deferred);

@@ -27,6 +27,16 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// waits last one short transaction, about a millisecond.
 pub const LOCK_TIMEOUT: &str = "100ms";
 
+/// How the held connections plan their prepared statements: once, for any parameters. The
+/// batch statements bind arrays whose length PostgreSQL's generic plan guesses (10) and each
+/// custom plan knows. Left to choose, PostgreSQL plans the first five executions for their
+/// values and then keeps doing so while the generic plan looks dearer, which against a table of
+/// 400,000 messages was always: planning eight deliveries took 0.18 ms, executing them
+/// 0.13 ms, and a reply batch's plan 0.4 ms. Every lookup in these statements is an index probe
+/// by its keys, whose plan does not depend on the values, and a plan is made again after
+/// `ANALYZE`.
+pub const PLAN_CACHE_MODE: &str = "force_generic_plan";
+
 /// PostgreSQL connections held by the callback writer instead of pooled.
 pub struct HeldConnections {
     options: Arc<PgConnectOptions>,
@@ -34,12 +44,15 @@ pub struct HeldConnections {
 }
 
 impl HeldConnections {
-    /// Connections to the database of `db`'s pool, with its options and [`LOCK_TIMEOUT`],
-    /// opened when first needed.
+    /// Connections to the database of `db`'s pool, with its options, [`LOCK_TIMEOUT`] and
+    /// [`PLAN_CACHE_MODE`], opened when first needed.
     pub fn to_database_of(db: &DatabaseConnection) -> Self {
         let options = (*db.get_postgres_connection_pool().connect_options()).clone();
         Self {
-            options: Arc::new(options.options([("lock_timeout", LOCK_TIMEOUT)])),
+            options: Arc::new(options.options([
+                ("lock_timeout", LOCK_TIMEOUT),
+                ("plan_cache_mode", PLAN_CACHE_MODE),
+            ])),
             idle: Mutex::default(),
         }
     }
