@@ -357,7 +357,7 @@ elif acked != 0:
     print("wrong-password requests were acknowledged!"); sys.exit(1)
 PY
     [ "$db_kind" = postgres ] && [ -n "${BENCH_KEEP:-}" ] && psql "$url" -Atc "SELECT relname, indexrelname, idx_scan, idx_tup_read, idx_tup_fetch FROM pg_stat_user_indexes WHERE idx_scan > 0 ORDER BY idx_tup_read DESC LIMIT 6"
-    curl -fs "http://127.0.0.1:$sport/metrics" | grep -E '^callback_batch_requests(_sum|_count)' | tr '\n' ' ' | sed 's/^/                /'
+    curl -fs "http://127.0.0.1:$sport/metrics" | grep -E '^callback_batch_(requests|seconds)(_sum|_count)' | tr '\n' ' ' | sed 's/^/                /'
     echo "  peak resident memory so far: $(grep VmHWM /proc/$server/status | awk '{printf "%.1f MiB", $2/1024}')"
   done
   echo "peak resident memory of the server: $(grep VmHWM /proc/$server/status | awk '{printf "%.1f MiB", $2/1024}')"
