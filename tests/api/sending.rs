@@ -37,6 +37,16 @@ pub async fn send(app: &TestApp, token: &str, org: i32, contact: &str, text: &st
     .await
 }
 
+/// Whether a `sendMessage` answer's message went out: SENT, or DELIVERED already when its
+/// delivery report (found by the tag) was stored before the send read the message back.
+fn went_out(answer: &Value) -> bool {
+    ["SENT", "DELIVERED"].contains(
+        &answer["data"]["sendMessage"]["sendStatus"]
+            .as_str()
+            .unwrap_or(""),
+    )
+}
+
 pub async fn thread(app: &TestApp, token: &str, org: i32, contact: &str) -> Vec<Value> {
     let answer = app
         .graphql(
@@ -87,11 +97,7 @@ async fn a_message_goes_out_from_the_contacts_area_code_and_ends_delivered_throu
     )
     .await;
     let message = &sent["data"]["sendMessage"];
-    // Accepted; its callback (found by the tag) may already have delivered it.
-    assert!(
-        ["SENT", "DELIVERED"].contains(&message["sendStatus"].as_str().unwrap_or("")),
-        "{sent}"
-    );
+    assert!(went_out(&sent), "{sent}");
     assert_eq!(message["contactNumber"], "+12125557001");
     assert!(
         message["userNumber"].as_str().unwrap().starts_with("+1212"),
@@ -298,15 +304,7 @@ async fn a_rate_limited_send_is_retried_and_goes_out() {
     app.emulator_post("/_emulator/faults", fault).await;
 
     let sent = send(&app, &owner, org, "+19195557008", "hi").await;
-    // Accepted; its callback (found by the tag) may already have delivered it.
-    assert!(
-        ["SENT", "DELIVERED"].contains(
-            &sent["data"]["sendMessage"]["sendStatus"]
-                .as_str()
-                .unwrap_or("")
-        ),
-        "{sent}"
-    );
+    assert!(went_out(&sent), "{sent}");
     assert_eq!(
         crate::provisioning::requests(&app, "POST", "/messages")
             .await
@@ -324,17 +322,8 @@ async fn a_settings_or_credentials_change_reaches_the_very_next_send() {
     const CREDENTIALS: &str = "mutation($org: String!, $input: BandwidthCredentialsInput!) { updateBandwidthCredentials(organizationId: $org, input: $input) { accountId } }";
     let app = spawn_app_with_emulator().await;
     let (org, owner) = ready(&app).await;
-    // Gone out: SENT, or DELIVERED already when the emulator's delivery report was stored
-    // before the send read its message back.
-    let sent = |answer: &Value| {
-        ["SENT", "DELIVERED"].contains(
-            &answer["data"]["sendMessage"]["sendStatus"]
-                .as_str()
-                .unwrap_or(""),
-        )
-    };
     let first = send(&app, &owner, org, "+19195557020", "Before").await;
-    assert!(sent(&first), "{first}");
+    assert!(went_out(&first), "{first}");
 
     let enforce = |on: bool| {
         app.graphql(
@@ -357,7 +346,7 @@ async fn a_settings_or_credentials_change_reaches_the_very_next_send() {
         false
     );
     let again = send(&app, &owner, org, "+19195557022", "Not enforced").await;
-    assert!(sent(&again), "{again}");
+    assert!(went_out(&again), "{again}");
 
     let mut credentials = app.emulator_credentials();
     let right = credentials["password"].clone();
@@ -381,7 +370,7 @@ async fn a_settings_or_credentials_change_reaches_the_very_next_send() {
     let saved = save(credentials).await;
     assert!(saved["errors"].is_null(), "{saved}");
     let fixed = send(&app, &owner, org, "+19195557024", "Right password").await;
-    assert!(sent(&fixed), "{fixed}");
+    assert!(went_out(&fixed), "{fixed}");
 }
 
 /// On PostgreSQL, where sends run side by side, a number another send is taking right now is
