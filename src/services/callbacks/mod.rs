@@ -134,7 +134,7 @@ pub use parse::{
     MAX_DESCRIPTION, MAX_ID, MAX_MEDIA, MAX_MEDIA_URL, MAX_SEGMENTS, MAX_TAG, MAX_TEXT,
     parse_events,
 };
-pub use writer::{CallbackWriter, POSTGRES_SLOTS};
+pub use writer::CallbackWriter;
 
 #[cfg(test)]
 mod tests {

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use sea_orm::{DatabaseBackend, DatabaseConnection, DbErr, TransactionTrait};
-use tokio::sync::{Notify, Semaphore, mpsc, oneshot};
+use tokio::sync::{Notify, mpsc, oneshot};
 
 use super::in_flight::{Deferrals, Missing, record_orphan};
 use super::plan::{self, OrgEvents};
@@ -76,25 +76,23 @@ impl CallbackWriter {
     /// Starts the batch writer over `db`. `default_managers` is `SERVICE_MANAGERS`;
     /// `failures_wakeup` is notified after a batch that failed messages commits.
     ///
-    /// Batches form on their own: while every writer slot is busy, arriving requests queue, and a
-    /// freed slot takes everything queued (up to [`MAX_BATCH`]). At low load a request is applied
-    /// at once; under load, many share a transaction. SQLite gets one slot (one writer at a time),
-    /// PostgreSQL [`POSTGRES_SLOTS`].
+    /// Batches form on their own: while a batch is applied, arriving requests queue, and the
+    /// next batch takes everything queued (up to [`MAX_BATCH`]). At low load a request is applied
+    /// at once; under load, many share a transaction. One batch is applied at a time, on both
+    /// databases (BENCHMARKS.md has the measurements of concurrent batches on PostgreSQL).
     pub fn start(
         db: DatabaseConnection,
         default_managers: String,
         failures_wakeup: Arc<Notify>,
     ) -> Self {
         let (queue, receiver) = mpsc::channel(MAX_BATCH * 16);
-        let (slots, postgres) = match db.get_database_backend() {
-            DatabaseBackend::Postgres => {
-                (POSTGRES_SLOTS, Some(HeldConnections::to_database_of(&db)))
-            }
-            _ => (1, None),
+        let postgres = match db.get_database_backend() {
+            DatabaseBackend::Postgres => Some(HeldConnections::to_database_of(&db)),
+            _ => None,
         };
         let health = WriterHealth::default();
         let sticky = Arc::new(StickyCache::default());
-        let writer = Arc::new(Writer {
+        let writer = Writer {
             db,
             postgres,
             default_managers,
@@ -102,8 +100,8 @@ impl CallbackWriter {
             deferrals: Deferrals::default(),
             health: health.clone(),
             failures_wakeup,
-        });
-        tokio::spawn(collect(receiver, Arc::new(Semaphore::new(slots)), writer));
+        };
+        tokio::spawn(collect(receiver, writer));
         Self {
             queue,
             sticky,
@@ -160,22 +158,12 @@ impl CallbackWriter {
     }
 }
 
-/// Concurrent batches on PostgreSQL. One measured best on the 2-core bench machine (bigger
-/// batches, fewer commits; see BENCHMARKS.md); raise it when the database has cores to spare.
-pub const POSTGRES_SLOTS: usize = 1;
-
-async fn collect(
-    mut receiver: mpsc::Receiver<Submission>,
-    slots: Arc<Semaphore>,
-    writer: Arc<Writer>,
-) {
-    loop {
-        let Ok(slot) = slots.clone().acquire_owned().await else {
-            return;
-        };
-        let Some(first) = receiver.recv().await else {
-            return;
-        };
+/// Applies batch after batch in this one task. A batch's answers wake their requests' tasks,
+/// which run once this task waits for the next batch's statements, so the database works on
+/// that batch while the answers are written (on one worker thread, a task spawned per batch
+/// would start only after them).
+async fn collect(mut receiver: mpsc::Receiver<Submission>, writer: Writer) {
+    while let Some(first) = receiver.recv().await {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
             match receiver.try_recv() {
@@ -183,11 +171,7 @@ async fn collect(
                 Err(_) => break,
             }
         }
-        let writer = writer.clone();
-        tokio::spawn(async move {
-            writer.write_batch(batch).await;
-            drop(slot);
-        });
+        writer.write_batch(batch).await;
     }
 }
 
