@@ -21,10 +21,10 @@ use sea_orm::{DatabaseConnection, DbErr, RuntimeErr};
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// How long a batch waits for a row lock another transaction holds (a send, the sweeper, a
-/// job). Past it the batch fails, its requests are
-/// retried one by one and answered 503 if they fail again, and the writer goes on with the next
-/// batch instead of every callback waiting behind one lock until its 8 s run out. Ordinary
-/// waits last one short transaction, about a millisecond.
+/// job). Past it the batch fails, its requests are retried one by one and answered 503 if they
+/// fail again, and the writer goes on with the next batch instead of every callback waiting
+/// behind one lock until its 8 s run out. Ordinary waits last one short transaction, about a
+/// millisecond.
 pub const LOCK_TIMEOUT: &str = "100ms";
 
 /// How the held connections plan their prepared statements: once, for any parameters. The
