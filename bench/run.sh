@@ -118,7 +118,12 @@ def ticks(pid):
         return int(f[11]) + int(f[12])
     except OSError:
         return 0
-pg = sum(ticks(p) for p in os.listdir("/proc") if p.isdigit() and open(f"/proc/{p}/comm").read().strip().startswith("postgres"))
+def is_postgres(pid):
+    try:
+        return open(f"/proc/{pid}/comm").read().strip().startswith("postgres")
+    except OSError:  # the process ended meanwhile
+        return False
+pg = sum(ticks(p) for p in os.listdir("/proc") if p.isdigit() and is_postgres(p))
 print(f"{ticks(sys.argv[1])},{pg}")
 PY
   }
