@@ -18,7 +18,8 @@ use crate::store;
 /// Checks a send and returns its `sendBefore`, capped at the end of the contact's texting
 /// window when hours are enforced. A consent reply (`reply`) skips the texting hours (it answers
 /// a message the contact just sent), and the opt-out confirmation alone goes to a contact who
-/// is opted out.
+/// is opted out. The opt-out is read only when `maybe_opted_out` (`store::sends::in_the_way`
+/// found one).
 pub async fn check_send(
     db: &impl ConnectionTrait,
     now: DateTime<Utc>,
@@ -27,8 +28,10 @@ pub async fn check_send(
     contact: &PhoneNumber,
     reply: Option<Reply>,
     send_before: Option<DateTime<Utc>>,
+    maybe_opted_out: bool,
 ) -> Result<Option<DateTime<Utc>>> {
-    if reply != Some(Reply::OptOut)
+    if maybe_opted_out
+        && reply != Some(Reply::OptOut)
         && let Some(opt_out) =
             store::consent::find_opt_out(db, organization_id, contact.as_str()).await?
     {

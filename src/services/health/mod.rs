@@ -64,16 +64,23 @@ pub fn pace_cost_ms(settings: &organizations::OrgSettings, segments: i32) -> i64
     HealthSettings::from_settings(settings).segment_ms() * i64::from(segments.max(1))
 }
 
+/// The hash a send's text is flagged under, `None` for a send without text.
+pub fn content_hash_of(text: &str) -> Option<String> {
+    (!text.trim().is_empty()).then(|| content::content_hash(text))
+}
+
 /// Refuses a send whose text is flagged for the organization (`CONTENT_FLAGGED`) or whose
-/// campaign (or organization) is paused after a volume violation (`SENDING_PAUSED`).
+/// campaign (or organization) is paused after a volume violation (`SENDING_PAUSED`). Reads only
+/// what `in_the_way` found there (`store::sends::in_the_way`, read with [`content_hash_of`]).
 pub async fn check_send(
     db: &impl ConnectionTrait,
     now: DateTime<Utc>,
     organization_id: i32,
     text: &str,
     campaign_id: Option<&str>,
+    in_the_way: store::sends::InTheWay,
 ) -> Result<()> {
-    if !text.trim().is_empty() {
+    if in_the_way.flagged && !text.trim().is_empty() {
         let hash = content::content_hash(text);
         if let Some(flag) = store::health::find_flagged(db, organization_id, &hash).await?
             && flag.cleared_at.is_none()
@@ -86,6 +93,9 @@ pub async fn check_send(
                 ),
             ));
         }
+    }
+    if !in_the_way.paused {
+        return Ok(());
     }
     let pauses = store::health::find_pauses(db, organization_id, campaign_id.unwrap_or("")).await?;
     if let Some(pause) = pauses

@@ -1,6 +1,8 @@
-//! What every send reads of its organization — its settings, its stored Bandwidth account and a
-//! client holding the opened password — kept per organization for [`TTL`], so a send does not
-//! spend two queries and an unsealing on them each time (issue #18).
+//! What every send reads of its organization — its settings and what follows from them (the
+//! service managers, the picker's options, whether registration is enforced), its stored
+//! Bandwidth account and a client holding the opened password — kept per organization for
+//! [`TTL`], so a send does not spend two queries, an unsealing and a parse on them each time
+//! (issue #18).
 //!
 //! Every change made on this replica forgets the organization's entry at once
 //! ([`AppState::forget_organization`]: settings, credentials, provisioning, clearCaches); a
@@ -12,9 +14,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::bandwidth::BandwidthClient;
-use crate::error::Result;
-use crate::services::bandwidth_api;
+use crate::error::{AppError, Result};
+use crate::services::managers::{self, Manager, PickerOptions};
 use crate::services::organizations::{self, OrgSettings};
+use crate::services::{bandwidth_api, registration};
 use crate::state::AppState;
 use crate::store::entities::bandwidth_account;
 
@@ -25,10 +28,25 @@ pub const TTL: Duration = Duration::from_secs(5);
 #[derive(Debug)]
 pub struct SendContext {
     pub settings: OrgSettings,
+    /// The service managers, in order, or why the organization's list is invalid (a send is
+    /// refused with it after the consent checks, as when it is read per send).
+    managers: std::result::Result<Vec<Manager>, String>,
+    pub picker: PickerOptions,
+    /// Whether only registered numbers may send (`services::registration::enforced`).
+    pub registered_only: bool,
     /// A client and the stored account; `None` when they could not be had (no credentials yet):
     /// the send asks [`bandwidth_api::client_for_org`] again for the reason at the step where an
     /// organization without credentials is refused (after the consent checks).
     pub bandwidth: Option<(BandwidthClient, bandwidth_account::Model)>,
+}
+
+impl SendContext {
+    /// The organization's service managers, in order; an invalid list is an input error.
+    pub fn managers(&self) -> Result<&[Manager]> {
+        self.managers
+            .as_deref()
+            .map_err(|e| AppError::InvalidInput(e.clone()))
+    }
 }
 
 /// The entries of one replica.
@@ -71,6 +89,10 @@ pub async fn for_org(state: &AppState, organization_id: i32) -> Result<Arc<SendC
         .await
         .ok();
     let context = Arc::new(SendContext {
+        managers: managers::for_org(&state.settings.service_managers, &settings)
+            .map_err(|e| e.to_string()),
+        picker: managers::picker_options(&settings),
+        registered_only: registration::enforced(state, &settings),
         settings,
         bandwidth,
     });

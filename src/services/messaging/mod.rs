@@ -11,7 +11,6 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, SqlErr, TransactionTrait};
 
 use crate::error::{AppError, Result};
-use crate::services::managers;
 use crate::services::phone::PhoneNumber;
 use crate::services::{bandwidth_api, consent, health, outcomes, registration, senders};
 use crate::state::AppState;
@@ -72,7 +71,17 @@ pub async fn send_message(
     // of one per write, and no pooled connection's release (which costs a round trip) per
     // statement. A refusal rolls it back: nothing is stored.
     let txn = state.db.begin().await?;
-    if let Some(key) = &request.idempotency_key
+    let in_the_way = store::sends::in_the_way(
+        &txn,
+        organization_id,
+        request.idempotency_key.as_deref(),
+        health::content_hash_of(&request.text).as_deref(),
+        request.campaign_id.as_deref().unwrap_or(""),
+        contact.as_str(),
+    )
+    .await?;
+    if in_the_way.keyed
+        && let Some(key) = &request.idempotency_key
         && let Some(first) = store::sends::find_by_key(&txn, organization_id, key).await?
     {
         txn.rollback().await?;
@@ -91,6 +100,7 @@ pub async fn send_message(
             organization_id,
             &request.text,
             request.campaign_id.as_deref(),
+            in_the_way,
         )
         .await?;
     }
@@ -105,11 +115,11 @@ pub async fn send_message(
         &contact,
         request.consent_reply,
         request.send_before,
+        in_the_way.opted_out,
     )
     .await?;
-    let manager_list = managers::for_org(&state.settings.service_managers, settings)?;
-    let picker = managers::picker_options(settings);
-    let registered_only = registration::enforced(state, settings);
+    let manager_list = context.managers()?;
+    let registered_only = context.registered_only;
     let (client, account) = match context.bandwidth.clone() {
         Some(bandwidth) => bandwidth,
         None => bandwidth_api::client_for_org_on(state, &txn, organization_id).await?,
@@ -138,8 +148,8 @@ pub async fn send_message(
             &txn,
             state.clock.now_ms(),
             organization_id,
-            &manager_list,
-            picker,
+            manager_list,
+            context.picker,
             &contact,
             health::pace_cost_ms(settings, segments),
             registered_only,

@@ -14,6 +14,95 @@ use sea_orm::{
 use super::entities::{contact, message, phone_number};
 use super::phone_numbers::ACTIVE;
 
+/// What may stand in a new send's way, each `true` when a row is there: a message of the
+/// organization's with the send's idempotency key, an uncleared flag on its text, a sending
+/// pause of the organization or of the campaign (current or expired), an opt-out of the contact.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct InTheWay {
+    pub keyed: bool,
+    pub flagged: bool,
+    pub paused: bool,
+    pub opted_out: bool,
+}
+
+/// Reads [`InTheWay`] in one statement instead of four (a round trip each). The send then reads
+/// the rows themselves only for what is there, which on the common path is nothing. `key` and
+/// `content_hash` are `None` for a send without a key or without text.
+pub async fn in_the_way(
+    db: &impl ConnectionTrait,
+    organization_id: i32,
+    key: Option<&str>,
+    content_hash: Option<&str>,
+    campaign_key: &str,
+    contact_number: &str,
+) -> Result<InTheWay, DbErr> {
+    use super::entities::opt_out;
+    use super::health::entities::{flagged_text, pause};
+    #[derive(FromQueryResult)]
+    struct Row {
+        keyed: bool,
+        flagged: bool,
+        paused: bool,
+        opted_out: bool,
+    }
+    let keyed = match key {
+        Some(key) => Expr::exists(
+            Query::select()
+                .expr(Expr::val(1))
+                .from(message::Entity)
+                .and_where(message::Column::OrganizationId.eq(organization_id))
+                .and_where(message::Column::IdempotencyKey.eq(key))
+                .to_owned(),
+        ),
+        None => Expr::val(false),
+    };
+    let flagged = match content_hash {
+        Some(hash) => Expr::exists(
+            Query::select()
+                .expr(Expr::val(1))
+                .from(flagged_text::Entity)
+                .and_where(flagged_text::Column::OrganizationId.eq(organization_id))
+                .and_where(flagged_text::Column::ContentHash.eq(hash))
+                .and_where(flagged_text::Column::ClearedAt.is_null())
+                .to_owned(),
+        ),
+        None => Expr::val(false),
+    };
+    let paused = Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from(pause::Entity)
+            .and_where(pause::Column::OrganizationId.eq(organization_id))
+            .and_where(pause::Column::CampaignKey.is_in([campaign_key, ""]))
+            .to_owned(),
+    );
+    let opted_out = Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from(opt_out::Entity)
+            .and_where(opt_out::Column::OrganizationId.eq(organization_id))
+            .and_where(opt_out::Column::ContactNumber.eq(contact_number))
+            .to_owned(),
+    );
+    let select = Query::select()
+        .expr_as(keyed, "keyed")
+        .expr_as(flagged, "flagged")
+        .expr_as(paused, "paused")
+        .expr_as(opted_out, "opted_out")
+        .to_owned();
+    let statement = db.get_database_backend().build(&select);
+    let row = Row::find_by_statement(statement)
+        .one(db)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("the probe of a send returned no row".into()))?;
+    Ok(InTheWay {
+        keyed: row.keyed,
+        flagged: row.flagged,
+        paused: row.paused,
+        opted_out: row.opted_out,
+    })
+}
+
 /// The organization's message sent with this idempotency key, if any.
 pub async fn find_by_key(
     db: &impl ConnectionTrait,
