@@ -80,7 +80,7 @@ pub async fn check_send(
     campaign_id: Option<&str>,
     in_the_way: store::sends::InTheWay,
 ) -> Result<()> {
-    if in_the_way.flagged && !text.trim().is_empty() {
+    if in_the_way.flagged {
         let hash = content::content_hash(text);
         if let Some(flag) = store::health::find_flagged(db, organization_id, &hash).await?
             && flag.cleared_at.is_none()

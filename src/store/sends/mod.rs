@@ -17,7 +17,7 @@ use super::phone_numbers::ACTIVE;
 /// What may stand in a new send's way, each `true` when a row is there: a message of the
 /// organization's with the send's idempotency key, an uncleared flag on its text, a sending
 /// pause of the organization or of the campaign (current or expired), an opt-out of the contact.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, FromQueryResult)]
 pub struct InTheWay {
     pub keyed: bool,
     pub flagged: bool,
@@ -38,51 +38,45 @@ pub async fn in_the_way(
 ) -> Result<InTheWay, DbErr> {
     use super::entities::opt_out;
     use super::health::entities::{flagged_text, pause};
-    #[derive(FromQueryResult)]
-    struct Row {
-        keyed: bool,
-        flagged: bool,
-        paused: bool,
-        opted_out: bool,
+    use sea_orm::sea_query::{Condition, IntoTableRef};
+    // Whether `table` has a row meeting `condition`.
+    fn any_row(table: impl IntoTableRef, condition: Condition) -> Expr {
+        Expr::exists(
+            Query::select()
+                .expr(Expr::val(1))
+                .from(table)
+                .cond_where(condition)
+                .to_owned(),
+        )
     }
-    let keyed = match key {
-        Some(key) => Expr::exists(
-            Query::select()
-                .expr(Expr::val(1))
-                .from(message::Entity)
-                .and_where(message::Column::OrganizationId.eq(organization_id))
-                .and_where(message::Column::IdempotencyKey.eq(key))
-                .to_owned(),
-        ),
-        None => Expr::val(false),
-    };
-    let flagged = match content_hash {
-        Some(hash) => Expr::exists(
-            Query::select()
-                .expr(Expr::val(1))
-                .from(flagged_text::Entity)
-                .and_where(flagged_text::Column::OrganizationId.eq(organization_id))
-                .and_where(flagged_text::Column::ContentHash.eq(hash))
-                .and_where(flagged_text::Column::ClearedAt.is_null())
-                .to_owned(),
-        ),
-        None => Expr::val(false),
-    };
-    let paused = Expr::exists(
-        Query::select()
-            .expr(Expr::val(1))
-            .from(pause::Entity)
-            .and_where(pause::Column::OrganizationId.eq(organization_id))
-            .and_where(pause::Column::CampaignKey.is_in([campaign_key, ""]))
-            .to_owned(),
+    let keyed = key.map_or(Expr::val(false), |key| {
+        any_row(
+            message::Entity,
+            Condition::all()
+                .add(message::Column::OrganizationId.eq(organization_id))
+                .add(message::Column::IdempotencyKey.eq(key)),
+        )
+    });
+    let flagged = content_hash.map_or(Expr::val(false), |hash| {
+        any_row(
+            flagged_text::Entity,
+            Condition::all()
+                .add(flagged_text::Column::OrganizationId.eq(organization_id))
+                .add(flagged_text::Column::ContentHash.eq(hash))
+                .add(flagged_text::Column::ClearedAt.is_null()),
+        )
+    });
+    let paused = any_row(
+        pause::Entity,
+        Condition::all()
+            .add(pause::Column::OrganizationId.eq(organization_id))
+            .add(pause::Column::CampaignKey.is_in([campaign_key, ""])),
     );
-    let opted_out = Expr::exists(
-        Query::select()
-            .expr(Expr::val(1))
-            .from(opt_out::Entity)
-            .and_where(opt_out::Column::OrganizationId.eq(organization_id))
-            .and_where(opt_out::Column::ContactNumber.eq(contact_number))
-            .to_owned(),
+    let opted_out = any_row(
+        opt_out::Entity,
+        Condition::all()
+            .add(opt_out::Column::OrganizationId.eq(organization_id))
+            .add(opt_out::Column::ContactNumber.eq(contact_number)),
     );
     let select = Query::select()
         .expr_as(keyed, "keyed")
@@ -90,17 +84,10 @@ pub async fn in_the_way(
         .expr_as(paused, "paused")
         .expr_as(opted_out, "opted_out")
         .to_owned();
-    let statement = db.get_database_backend().build(&select);
-    let row = Row::find_by_statement(statement)
+    InTheWay::find_by_statement(db.get_database_backend().build(&select))
         .one(db)
         .await?
-        .ok_or_else(|| DbErr::RecordNotFound("the probe of a send returned no row".into()))?;
-    Ok(InTheWay {
-        keyed: row.keyed,
-        flagged: row.flagged,
-        paused: row.paused,
-        opted_out: row.opted_out,
-    })
+        .ok_or_else(|| DbErr::RecordNotFound("the probe of a send returned no row".into()))
 }
 
 /// The organization's message sent with this idempotency key, if any.
